@@ -1,0 +1,60 @@
+# Two commands set everything up: `make run` serves the app, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run dev test lint format browser bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamp files make the installs re-run only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime  ## Serve the app with gunicorn on http://$(HOST):$(PORT)
+	@echo "Serving the lessons on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
+
+dev: $(VENV)/.runtime  ## Flask's development server with the reloader and debugger
+	@echo "Development server on http://$(HOST):$(PORT)/"
+	$(VENV)/bin/flask --app app run --debug --host $(HOST) --port $(PORT)
+
+# A headless Chromium for the browser tests: an existing one, Debian's package as root,
+# or Playwright's own download where the network allows it.
+browser: $(VENV)/.dev
+	@if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ]; then \
+	  echo "Chromium: $$CHROMIUM_PATH"; \
+	elif command -v chromium >/dev/null 2>&1; then \
+	  echo "Chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  $(PY) -m playwright install chromium; \
+	fi
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: browser lint  ## Every test, browser tests included
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev  ## Speed and load figures (bounded in time, loopback only)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis

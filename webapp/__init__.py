@@ -1,0 +1,13 @@
+"""The web layer: blueprints, error handling and storage wired into one Flask app."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprints and handlers on `app`."""
+    from webapp import errors, pages
+    from webapp.api import bp as api_bp
+
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,20 @@
+"""The JSON API blueprint, mounted under /api; each route module registers its views on `bp`."""
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/")
+def index():
+    """List the API's entry points."""
+    return jsonify({"openapi": "/api/openapi.json"})
+
+
+@bp.get("/ping")
+def ping():
+    """A trivial JSON endpoint: the baseline the benchmarks compare against."""
+    return jsonify({"ok": True})
+
+
+from webapp.api import graph, openapi  # noqa: E402,F401  (route modules register on bp)

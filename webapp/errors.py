@@ -1,0 +1,73 @@
+"""One shape for every error: JSON under /api/, a friendly page elsewhere."""
+
+import json
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.http import HTTP_STATUS_CODES
+
+
+class ApiError(Exception):
+    """An error a JSON endpoint answers with `status` and a message the client can show."""
+
+    def __init__(self, status: int, message: str, **extra):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def error_response(status: int, message: str, **extra):
+    """Build the JSON error response `{"error": <status phrase>, "message": ...}`."""
+    payload = {"error": HTTP_STATUS_CODES.get(status, "Error"), "message": message, **extra}
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def _reject_constant(name: str):
+    # Python's json accepts NaN and Infinity, which are not JSON: refuse them.
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def read_json() -> dict:
+    """Return the request's JSON object, or raise a clear 4xx for anything else."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return data
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that turn every error into JSON or a friendly page."""
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        return error_response(exc.status, exc.message, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        if _wants_json():
+            response = error_response(exc.code or 500, exc.description or exc.name)
+            if exc.code == 405 and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        template = "errors/404.html" if exc.code == 404 else "errors/error.html"
+        return render_template(template, error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(500, "Something went wrong on our side; please try again.")
+        return render_template("errors/error.html", error=None), 500

@@ -1,0 +1,17 @@
+"""The pages blueprint: the course page and the lesson pages."""
+
+from flask import Blueprint, render_template, url_for
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def inject_app_config():
+    """Give every template the JSON config the browser modules read (URLs come from here)."""
+    return {"app_config": {"api": url_for("api.index")}}
+
+
+@bp.get("/")
+def course():
+    """The course page listing its lessons."""
+    return render_template("pages/course.html")
