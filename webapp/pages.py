@@ -15,3 +15,9 @@ def inject_app_config():
 def course():
     """The course page listing its lessons."""
     return render_template("pages/course.html")
+
+
+@bp.get("/playground")
+def playground():
+    """The graph playground: type a program and explore its backward pass."""
+    return render_template("pages/playground.html")
