@@ -5,9 +5,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
-    from webapp import errors, pages
+    from webapp import errors, http, pages
     from webapp.api import bp as api_bp
 
+    http.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_bp)
