@@ -5,7 +5,9 @@ import mimetypes
 import os
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Scripts only from this app, never eval; inline style attributes stay allowed because KaTeX's
 # server-rendered markup and plotly.js position elements with them.
@@ -39,6 +41,13 @@ class _MemoryCache:
         self._items[key] = value
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the cookie marked Secure whenever served over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
 def _static_version(app: Flask, filename: str) -> str | None:
     """A short hash of a static file's bytes, cached per process (not under the reloader)."""
     versions = app.extensions.setdefault("static_versions", {})
@@ -62,6 +71,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     Compress(app)
+    app.session_interface = SessionInterface()
+    # Behind N reverse proxies, trust their X-Forwarded-* headers (HTTPS, client address).
+    proxies = int(app.config.get("PROXY_COUNT") or os.environ.get("PROXY_COUNT", "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.url_defaults
     def hash_static_urls(endpoint, values):
