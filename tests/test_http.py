@@ -1,0 +1,63 @@
+"""Every kind of response carries the security headers; static files are cached and compressed."""
+
+import pytest
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def assert_secure(response):
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-eval" not in csp
+    assert "unsafe-inline" not in directives["script-src"]
+    assert directives["frame-ancestors"] == "'none'"
+    assert "Strict-Transport-Security" not in response.headers  # only over HTTPS
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "kind"),
+    [
+        ("/", 200, "text/html"),
+        ("/api/ping", 200, "application/json"),
+        ("/static/js/main.js", 200, "text/javascript"),
+        ("/no-such-page", 404, "text/html"),
+        ("/api/no-such-endpoint", 404, "application/json"),
+    ],
+)
+def test_every_kind_of_response_has_security_headers(client, path, status, kind):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.mimetype == kind
+    assert_secure(response)
+
+
+def test_hsts_only_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_static_urls_are_content_hashed_and_cached_for_a_year(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/static/js/main.js?v=" in page
+    url = page.split('src="', 1)[1].split('"', 1)[0]
+    hashed = client.get(url)
+    assert "immutable" in hashed.headers["Cache-Control"]
+    assert "max-age=31536000" in hashed.headers["Cache-Control"]
+    plain = client.get("/static/js/main.js")
+    assert plain.headers["Cache-Control"] == "no-cache"
+    assert plain.headers.get("ETag")
+    again = client.get("/static/js/main.js", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_text_responses_are_compressed(client):
+    response = client.get("/static/js/main.js", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] in {"br", "gzip"}
+    assert "Accept-Encoding" in response.headers["Vary"]
