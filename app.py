@@ -8,7 +8,8 @@ from flask import Flask
 def create_app(test_config=None):
     """Create and configure an instance of the lesson app."""
     test_config = test_config or None
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    # The instance folder holds the database and the secret key; INSTANCE_PATH moves it.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(
         CONTENT_DIR=os.path.join(app.root_path, "content"),
