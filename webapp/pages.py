@@ -8,7 +8,13 @@ bp = Blueprint("pages", __name__)
 @bp.app_context_processor
 def inject_app_config():
     """Give every template the JSON config the browser modules read (URLs come from here)."""
-    return {"app_config": {"api": url_for("api.index"), "playground": url_for("pages.playground")}}
+    return {
+        "app_config": {
+            "api": url_for("api.index"),
+            "playground": url_for("pages.playground"),
+            "plotly": url_for("static", filename="vendor/plotly/plotly-basic.min.js"),
+        }
+    }
 
 
 @bp.get("/")
