@@ -1,0 +1,1 @@
+"""The lesson engine: content loading, Markdown rendering and TeX typesetting (no Flask)."""
