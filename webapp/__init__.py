@@ -5,10 +5,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
-    from webapp import errors, http, pages
+    from webapp import errors, http, learner, pages, store
     from webapp.api import bp as api_bp
+    from webapp.api import quiz
 
     http.init_app(app)
     errors.init_app(app)
+    learner.init_app(app)
+    store.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_bp)
+    quiz.init_app(app)

@@ -1,0 +1,152 @@
+"""The lesson quiz: questions without their answers, grading, and each learner's progress.
+
+The correct choice, the feedback and the explanation of a question leave the server only in the
+answer to that question, and afterwards in `progress` (so a reload can redraw it). Every answer
+is stored, committed, before the response is sent.
+"""
+
+from flask import Flask, current_app, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+
+from lessonengine.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
+from webapp.api import bp
+from webapp.errors import ApiError, read_json
+from webapp.learner import current_learner
+from webapp.store import RoundState, StoreError, get_store
+
+SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
+
+
+def init_app(app: Flask) -> None:
+    """Load and check every lesson's quiz, and render its Markdown and TeX to HTML once."""
+    from lessonengine.content import render_inline
+
+    course = app.extensions.get("course")
+    lessons = [lesson.id for lesson in course.lessons] if course is not None else None
+    quizzes = load_quizzes(app.config["CONTENT_DIR"], lessons)
+    app.extensions["quizzes"] = {
+        lesson: quiz.rendered(render_inline) for lesson, quiz in quizzes.items()
+    }
+
+
+def _quiz_or_404(lesson: str) -> Quiz:
+    quiz = current_app.extensions.get("quizzes", {}).get(lesson)
+    if quiz is None:
+        raise ApiError(404, f"There is no quiz for a lesson called {lesson[:100]!r}.")
+    return quiz
+
+
+def _progress(quiz: Quiz, state: RoundState) -> dict:
+    """Where the learner is in this round; feedback only for the questions already answered."""
+    answered = {}
+    for question in quiz.questions:
+        attempt = state.answers.get(question.id)
+        if attempt is None:
+            continue
+        try:
+            result = grade(question, attempt.choice)
+        except UnknownChoice:
+            continue  # the choice was removed from the quiz since: as if not answered
+        answered[question.id] = {
+            "choice": result.choice,
+            "correct": result.correct,
+            "correct_choice": result.correct_choice,
+            "feedback": result.feedback,
+            "explanation": result.explanation,
+        }
+    unanswered = [i for i, q in enumerate(quiz.questions) if q.id not in answered]
+    return {
+        "round": state.round,
+        "answered": answered,
+        "score": sum(1 for a in answered.values() if a["correct"]),
+        "total": len(quiz.questions),
+        "current": unanswered[0] if unanswered else None,
+        "missed": [qid for qid, a in answered.items() if not a["correct"]],
+    }
+
+
+def _quiz_payload(quiz: Quiz, learner: str, state: RoundState) -> dict:
+    """The questions, each with its choices in this learner's order for this round."""
+    questions = []
+    for question in quiz.questions:
+        key = f"{learner}:{quiz.lesson}:{question.id}"
+        choices = choice_order(question.choices, key, state.round)
+        questions.append(
+            {
+                "id": question.id,
+                "prompt": question.prompt,
+                "choices": [{"id": c.id, "text": c.text} for c in choices],
+            }
+        )
+    return {"lesson": quiz.lesson, "questions": questions, "progress": _progress(quiz, state)}
+
+
+def _private(response):
+    # Per-learner data: no shared cache may keep it, and the browser must not reuse it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/lessons/<lesson>/quiz")
+def get_quiz(lesson: str):
+    """The lesson's quiz questions, without answers, and the learner's progress."""
+    quiz = _quiz_or_404(lesson)
+    learner = current_learner()
+    try:
+        state = get_store().round_state(learner, lesson)
+    except SQLAlchemyError:
+        current_app.logger.exception("Reading quiz progress failed")
+        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
+    return _private(jsonify(_quiz_payload(quiz, learner, state)))
+
+
+@bp.post("/lessons/<lesson>/quiz/<question>/answer")
+def answer_question(lesson: str, question: str):
+    """Grade one answer, store it, and say what was right and why."""
+    quiz = _quiz_or_404(lesson)
+    asked = quiz.question(question)
+    if asked is None:
+        raise ApiError(404, f"The quiz has no question called {question[:100]!r}.")
+    data = read_json()
+    choice = data.get("choice")
+    ids = [c.id for c in asked.choices]
+    if choice is None:
+        raise ApiError(400, 'Send the chosen answer as {"choice": "<id>"}.', choices=ids)
+    try:
+        result = grade(asked, choice)
+    except UnknownChoice:
+        message = f"{repr(choice)[:60]} is not one of this question's choices."
+        raise ApiError(400, message, choices=ids) from None
+
+    learner = current_learner()
+    store = get_store()
+    try:
+        # Committed before anything is sent back: an acknowledged answer is never lost.
+        store.record_attempt(learner, lesson, asked.id, result.choice, result.correct)
+        state = store.round_state(learner, lesson)
+    except SQLAlchemyError:
+        current_app.logger.exception("Storing a quiz answer failed")
+        raise ApiError(503, SAVE_FAILED) from None
+    payload = {
+        "correct": result.correct,
+        "correct_choice": result.correct_choice,
+        "feedback": result.feedback,
+        "explanation": result.explanation,
+        "progress": _progress(quiz, state),
+    }
+    return _private(jsonify(payload))
+
+
+@bp.post("/lessons/<lesson>/quiz/reset")
+def reset_quiz(lesson: str):
+    """Start over ("Try again"): a new round, the choices in a new order; old answers are kept."""
+    quiz = _quiz_or_404(lesson)
+    learner = current_learner()
+    store = get_store()
+    try:
+        store.start_round(learner, lesson)
+        state = store.round_state(learner, lesson)
+    except (SQLAlchemyError, StoreError):
+        current_app.logger.exception("Starting a quiz round failed")
+        raise ApiError(503, "The quiz could not start over just now. Please try again.") from None
+    return _private(jsonify(_quiz_payload(quiz, learner, state)))

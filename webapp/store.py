@@ -1,0 +1,382 @@
+"""Durable storage of quiz attempts through SQLAlchemy Core.
+
+By default an SQLite file in the instance folder (created on first run, nothing to configure);
+`DATABASE_URL` (config or environment) points several app servers at one shared database such as
+PostgreSQL. The schema is created at start-up and carries a version number, so a later change
+adds a step to `MIGRATIONS` instead of asking anyone to rebuild the database.
+
+Every attempt is committed in its own transaction before the server answers: an acknowledged
+answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, of the machine).
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
+
+SCHEMA_VERSION = 1
+DEFAULT_FILE = "lessons.db"
+# How long an SQLite writer waits for another one to finish before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Any fixed number: PostgreSQL's advisory lock that serialises schema creation between servers.
+_SCHEMA_LOCK_KEY = 7_311_946_205
+
+metadata = MetaData()
+
+# One row per schema version applied, the newest being the database's version.
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# An anonymous learner: a random id from their cookie, nothing personal.
+learners = Table(
+    "learners",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A pass through a lesson's quiz; "Try again" starts the next round.
+quiz_rounds = Table(
+    "quiz_rounds",
+    metadata,
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("lesson", String(100), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("learner", "lesson", "round"),
+)
+
+# Every answer ever given, right or wrong: what a teacher reads to see what students get wrong.
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("lesson", String(100), nullable=False),
+    Column("question", String(100), nullable=False),
+    Column("choice", String(100), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_attempts_learner_lesson_round", "learner", "lesson", "round"),
+    Index("ix_attempts_lesson_question", "lesson", "question"),
+    Index("ix_attempts_learner_created", "learner", "created_at"),
+)
+
+# Schema changes: MIGRATIONS[n] takes a database at version n - 1 to version n. A fresh database
+# is created at the newest version directly, so steps only ever run on older databases.
+Migration = Callable[[Connection], None]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as it is (for example, a schema newer than this code)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A stored answer."""
+
+    id: int
+    learner: str
+    lesson: str
+    question: str
+    choice: str
+    correct: bool
+    round: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """Where a learner is in a lesson's quiz: the round and its first answer to each question."""
+
+    round: int
+    answers: dict[str, Attempt]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- Engine -----------------------------------------------------------------------------------
+
+
+def database_url(app: Flask) -> str:
+    """`DATABASE_URL` from the config or the environment, else an SQLite file in `instance/`."""
+    url = app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(app.instance_path, DEFAULT_FILE)
+    # Hosting platforms often hand out "postgres://", which SQLAlchemy does not accept.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, full fsync on commit and a busy timeout."""
+    if not url.startswith("sqlite"):
+        # pre_ping: a connection dropped by the database or a proxy is replaced, not reported.
+        return create_engine(url, pool_pre_ping=True)
+
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    kwargs = {"poolclass": StaticPool} if memory else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # SQLAlchemy, not the sqlite3 module, says when a transaction begins (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL: readers never block the writer. FULL: every commit is on disk before it returns.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A writer takes the write lock at BEGIN IMMEDIATE, waiting up to the busy timeout; a
+        # deferred transaction that reads and then writes could fail at once with "locked".
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+# --- Schema -----------------------------------------------------------------------------------
+
+
+def init_schema(
+    engine: Engine, target: int = SCHEMA_VERSION, migrations: dict[int, Migration] | None = None
+) -> int:
+    """Create the tables, or migrate them up to `target`; return the version before (0: new).
+
+    Runs in one transaction that holds the write lock, so several servers starting at once
+    create the schema once and never see half of it.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    with _writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        schema_version.create(conn, checkfirst=True)
+        current = conn.scalar(select(func.max(schema_version.c.version)))
+        if current is None:
+            metadata.create_all(conn)
+            conn.execute(schema_version.insert().values(version=target, applied_at=_now()))
+            return 0
+        if current > target:
+            raise StoreError(
+                f"the database is at schema version {current}, newer than this code "
+                f"({target}): run the newer version of the app"
+            )
+        for version in range(current + 1, target + 1):
+            if version not in migrations:
+                raise StoreError(f"no migration to schema version {version}")
+            migrations[version](conn)
+            conn.execute(schema_version.insert().values(version=version, applied_at=_now()))
+        return current
+
+
+def get_schema_version(engine: Engine) -> int | None:
+    """The database's schema version, or None when it has none yet."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, schema_version.name):
+            return None
+        return conn.scalar(select(func.max(schema_version.c.version)))
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    # A connection in a write transaction, committed on leaving the block without an error.
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            yield conn
+
+
+def _insert_ignore(conn: Connection, table: Table, values: dict) -> None:
+    # Insert a row unless one with the same primary key exists (the row is the same thing).
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        if name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+        return
+    key = [column == values[column.name] for column in table.primary_key.columns]
+    if conn.execute(select(1).select_from(table).where(*key)).first() is None:
+        conn.execute(table.insert().values(**values))
+
+
+# --- The store --------------------------------------------------------------------------------
+
+
+class Store:
+    """Quiz attempts and rounds, one short transaction per call."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def record_attempt(
+        self, learner: str, lesson: str, question: str, choice: str, correct: bool
+    ) -> Attempt:
+        """Store one answer in the learner's current round; it is committed when this returns."""
+        now = _now()
+        with _writing(self.engine) as conn:
+            _insert_ignore(conn, learners, {"id": learner, "created_at": now})
+            round_no = self._round(conn, learner, lesson)
+            _insert_ignore(
+                conn,
+                quiz_rounds,
+                {"learner": learner, "lesson": lesson, "round": round_no, "started_at": now},
+            )
+            values = {
+                "learner": learner,
+                "lesson": lesson,
+                "question": question,
+                "choice": choice,
+                "correct": bool(correct),
+                "round": round_no,
+                "created_at": now,
+            }
+            result = conn.execute(attempts.insert().values(**values))
+            attempt_id = result.inserted_primary_key[0]
+        return Attempt(id=attempt_id, **values)
+
+    def start_round(self, learner: str, lesson: str) -> int:
+        """Start the learner's next round of a lesson's quiz ("Try again") and return its number."""
+        for _try in range(5):
+            now = _now()
+            try:
+                with _writing(self.engine) as conn:
+                    _insert_ignore(conn, learners, {"id": learner, "created_at": now})
+                    round_no = self._round(conn, learner, lesson) + 1
+                    conn.execute(
+                        quiz_rounds.insert().values(
+                            learner=learner, lesson=lesson, round=round_no, started_at=now
+                        )
+                    )
+                return round_no
+            except IntegrityError:
+                # Two tabs pressed "Try again" together and the other won this number: go on.
+                continue
+        raise StoreError("could not start a new round")
+
+    def round_state(self, learner: str, lesson: str) -> RoundState:
+        """The learner's current round and their first answer to each question in it."""
+        with self.engine.connect() as conn:
+            round_no = self._round(conn, learner, lesson)
+            rows = conn.execute(
+                select(attempts)
+                .where(
+                    attempts.c.learner == learner,
+                    attempts.c.lesson == lesson,
+                    attempts.c.round == round_no,
+                )
+                .order_by(attempts.c.id)
+            ).all()
+        answers = {}
+        for row in rows:
+            # The first answer counts; later ones are stored (they are attempts) but not scored.
+            answers.setdefault(row.question, _attempt(row))
+        return RoundState(round=round_no, answers=answers)
+
+    def count_recent_attempts(self, learner: str, seconds: float) -> int:
+        """How many answers the learner sent in the last `seconds` (for a rate limit)."""
+        since = _now() - timedelta(seconds=seconds)
+        with self.engine.connect() as conn:
+            return conn.scalar(
+                select(func.count())
+                .select_from(attempts)
+                .where(attempts.c.learner == learner, attempts.c.created_at >= since)
+            )
+
+    def attempts(self, lesson: str | None = None, learner: str | None = None) -> list[Attempt]:
+        """Stored attempts, oldest first, optionally for one lesson and one learner."""
+        query = select(attempts).order_by(attempts.c.id)
+        if lesson is not None:
+            query = query.where(attempts.c.lesson == lesson)
+        if learner is not None:
+            query = query.where(attempts.c.learner == learner)
+        with self.engine.connect() as conn:
+            return [_attempt(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _round(conn: Connection, learner: str, lesson: str) -> int:
+        # The newest round started; a learner who never answered is in round 1.
+        latest = conn.scalar(
+            select(func.max(quiz_rounds.c.round)).where(
+                quiz_rounds.c.learner == learner, quiz_rounds.c.lesson == lesson
+            )
+        )
+        return latest or 1
+
+
+def _attempt(row) -> Attempt:
+    return Attempt(
+        id=row.id,
+        learner=row.learner,
+        lesson=row.lesson,
+        question=row.question,
+        choice=row.choice,
+        correct=bool(row.correct),
+        round=row.round,
+        created_at=row.created_at,
+    )
+
+
+# --- Flask wiring -----------------------------------------------------------------------------
+
+
+def init_app(app: Flask) -> Store:
+    """Open the database named by the config, create or migrate its schema, attach the Store."""
+    engine = make_engine(database_url(app))
+    init_schema(engine)
+    # No connection is kept from start-up: gunicorn may fork after this, and a connection must
+    # never be shared between processes.
+    engine.dispose()
+    store = Store(engine)
+    app.extensions["store"] = store
+    return store
+
+
+def get_store() -> Store:
+    """The current app's Store."""
+    return current_app.extensions["store"]
+
+
+def count_recent_attempts(learner: str, seconds: float) -> int:
+    """How many answers `learner` sent in the last `seconds`, in the current app's database."""
+    return get_store().count_recent_attempts(learner, seconds)
