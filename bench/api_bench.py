@@ -1,0 +1,230 @@
+"""Benchmark of the graph API under the production server: a click must cost next to nothing.
+
+Serves the app with gunicorn (2 sync workers) on 127.0.0.1 and drives it with wrk, 16 connections,
+for a bounded time per target:
+
+    GET  /api/ping                                  the trivial JSON endpoint (the baseline)
+    POST /api/graph/node  neuron,    node "w"
+    POST /api/graph/node  two-layer, node "_matmul2" (the matrix product that sends W2^T g to h)
+
+Prints requests per second, p99 latency, errors, the ratio to the baseline, and each worker's
+resident memory afterwards, then stops gunicorn. Loopback only; nothing runs longer than the
+durations asked for plus a few seconds of start-up.
+
+    .venv/bin/python bench/api_bench.py                 # 10 s per target
+    .venv/bin/python bench/api_bench.py --duration 5 --no-cache
+
+`--no-cache` sets LESSONENGINE_CACHE=0 in the server: every request then runs forward
+and backward and serializes (parsed programs stay cached): the engine's own cost.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TWO_LAYER_NODE = {"preset": "two-layer", "node": "_matmul2"}
+TARGETS = [
+    ("ping", "GET", "/api/ping", None),
+    ("node neuron w", "POST", "/api/graph/node", {"preset": "neuron", "node": "w"}),
+    (
+        "node two-layer _matmul2",
+        "POST",
+        "/api/graph/node",
+        {"preset": "two-layer", "node": "_matmul2"},
+    ),
+]
+# Targets of the issue: share of the baseline's requests/s, p99 latency, worker memory.
+MIN_RATIO = {"node neuron w": 0.70, "node two-layer _matmul2": 0.50}
+MAX_P99_MS = 20.0
+MAX_RSS_MB = 100.0
+
+LUA = """
+wrk.method = "%(method)s"
+wrk.body = %(body)s
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, "
+    .. "\\"max_us\\": %%d, \\"errors\\": %%d, \\"non_2xx\\": %%d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def ensure_wrk():
+    """The path of wrk: installed from Debian's packages when missing and running as root."""
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: installing Debian's package", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "wrk"]
+        if subprocess.run(install, env=env, timeout=300).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=300, check=True)
+            subprocess.run(install, env=env, timeout=300, check=True)
+        path = shutil.which("wrk")
+    if not path:
+        sys.exit("wrk is not installed: run `apt-get install -y wrk` as root, then run this again.")
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def worker_pids(master):
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def request(base, method, path, body):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=5) as response:
+        return response.status, json.loads(response.read())
+
+
+def start_server(workers, cache):
+    port = free_port()
+    instance = tempfile.mkdtemp(prefix="api-bench-")
+    env = {**os.environ, "INSTANCE_PATH": instance, "LESSONENGINE_CACHE": "1" if cache else "0"}
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "app:app"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            request(base, "GET", "/api/ping", None)
+            return process, base
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                stop_server(process)
+                sys.exit("gunicorn did not start within 30 s")
+            time.sleep(0.2)
+
+
+def stop_server(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def run_wrk(wrk, base, method, path, body, duration, connections, threads):
+    lua = LUA % {"method": method, "body": json.dumps(json.dumps(body) if body else "")}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(lua)
+        script = handle.name
+    try:
+        command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "-s", script]
+        output = subprocess.run(
+            [*command, base + path], capture_output=True, text=True, timeout=duration + 30
+        ).stdout
+    finally:
+        os.unlink(script)
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT ") :])
+            result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+            return result
+    raise RuntimeError("wrk printed no result:\n" + output)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per target (max 60)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--no-cache", action="store_true", help="turn the engine's caches off")
+    args = parser.parse_args()
+    duration = max(1, min(args.duration, 60))
+    wrk = ensure_wrk()
+    process, base = start_server(args.workers, cache=not args.no_cache)
+    try:
+        for _name, method, path, body in TARGETS:  # warm up, and make sure each one answers
+            for _ in range(20):
+                status, _payload = request(base, method, path, body)
+                assert status == 200, (path, status)
+        results = {}
+        for name, method, path, body in TARGETS:
+            print(f"{name}: {duration} s with {args.connections} connections...", flush=True)
+            results[name] = run_wrk(
+                wrk, base, method, path, body, duration, args.connections, args.threads
+            )
+        rss = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
+    finally:
+        stop_server(process)
+
+    baseline = results["ping"]["rps"]
+    cache = "off" if args.no_cache else "on"
+    print(
+        f"\ngunicorn {args.workers} sync workers, wrk {args.threads} threads / "
+        f"{args.connections} connections, {duration} s per target, engine cache {cache}\n"
+    )
+    print("| target | requests/s | vs ping | p50 ms | p99 ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    failures = []
+    for name, result in results.items():
+        ratio = result["rps"] / baseline
+        p99 = result["p99_us"] / 1000
+        errors = result["errors"] + result["non_2xx"]
+        print(
+            f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
+            f"{p99:.2f} | {errors} |"
+        )
+        if name in MIN_RATIO and ratio < MIN_RATIO[name]:
+            failures.append(f"{name}: {ratio:.0%} of ping, target {MIN_RATIO[name]:.0%}")
+        if p99 >= MAX_P99_MS:
+            failures.append(f"{name}: p99 {p99:.1f} ms, target under {MAX_P99_MS:.0f} ms")
+        if errors:
+            failures.append(f"{name}: {errors} errors")
+    print("\nworker RSS afterwards: " + ", ".join(f"{mb:.1f} MB" for mb in rss.values()))
+    failures += [f"worker {pid}: {mb:.1f} MB" for pid, mb in rss.items() if mb >= MAX_RSS_MB]
+    if failures:
+        print("\nmissed targets:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

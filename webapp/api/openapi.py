@@ -1,0 +1,360 @@
+"""The OpenAPI 3.1 document of the JSON API, served at GET /api/openapi.json.
+
+Built as a plain dict, one section per group of endpoints. To document a new group, write a
+function returning `(paths, schemas)` next to the others and add it to SECTIONS; error responses
+are shared through `error_responses(...)`. tests/api/test_openapi_fuzz.py keeps it true.
+"""
+
+import json
+
+from flask import current_app
+
+from lessonengine.graph import MAX_PROGRAM_CHARS
+from lessonengine.ops import OPS
+from webapp.api import bp
+
+JSON = "application/json"
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema):
+    return {JSON: {"schema": schema}}
+
+
+def ok(description, schema):
+    return {"description": description, "content": json_content(schema)}
+
+
+ERROR_DESCRIPTIONS = {
+    400: "A bad request: a malformed body, or a program or value the engine refuses. "
+    "`line` and `column` (1-based) say where when the program is at fault.",
+    404: "An unknown preset, node or path.",
+    405: "The path exists, but not with this method.",
+    413: "The body is larger than the limit (64 KB).",
+    415: "The body is not JSON (send Content-Type: application/json).",
+}
+
+
+def error_responses(*codes):
+    """The shared error responses, by status code: all of them have the Error shape."""
+    return {
+        str(code): {"description": ERROR_DESCRIPTIONS[code], "content": json_content(ref("Error"))}
+        for code in codes
+    }
+
+
+def json_body(schema, description):
+    return {"required": True, "description": description, "content": json_content(schema)}
+
+
+# --- Shared schemas -----------------------------------------------------------------------------
+
+COMMON_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "Every error of the API has this shape.",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "The HTTP status phrase, e.g. Bad Request."},
+            "message": {"type": "string", "description": "What went wrong, for a person."},
+            "line": {"type": "integer", "minimum": 1, "description": "Line of the program."},
+            "column": {"type": "integer", "minimum": 1, "description": "Column (characters)."},
+            "node": {"type": "string", "description": "The node at fault, when there is one."},
+        },
+    },
+}
+
+
+# --- General: the API's index and the trivial endpoint -----------------------------------------
+
+
+def general_section():
+    paths = {
+        "/api/": {
+            "get": {
+                "summary": "List the API's entry points.",
+                "operationId": "apiIndex",
+                "responses": {"200": ok("The entry points.", {"type": "object"})},
+            }
+        },
+        "/api/ping": {
+            "get": {
+                "summary": "A trivial JSON endpoint (the benchmarks' baseline).",
+                "operationId": "ping",
+                "responses": {
+                    "200": ok(
+                        "Always ok.",
+                        {
+                            "type": "object",
+                            "required": ["ok"],
+                            "properties": {"ok": {"type": "boolean"}},
+                        },
+                    )
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document.",
+                "operationId": "openapi",
+                "responses": {"200": ok("The OpenAPI document.", {"type": "object"})},
+            }
+        },
+    }
+    return paths, {}
+
+
+# --- Graph: the autodiff engine (lessonengine.graph) ---------------------------------------------
+
+
+def graph_section():
+    number_or_null = {"type": ["number", "null"]}
+    schemas = {
+        "Value": {
+            "description": "A number, a vector (list) or a matrix (list of rows).",
+            "anyOf": [
+                {"type": "number"},
+                {"type": "array", "items": {"type": "number"}},
+                {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+            ],
+        },
+        "ValueOrNull": {
+            "description": "A value, or null where nothing flows (constants, and Jacobians of "
+            "more than two dimensions).",
+            "anyOf": [ref("Value"), {"type": "null"}],
+        },
+        "Values": {
+            "type": "object",
+            "description": "Values of the program's inputs, by name.",
+            "additionalProperties": ref("Value"),
+        },
+        "GraphRequest": {
+            "type": "object",
+            "description": "A preset (its `values` override some of its defaults) or a program "
+            "with the values of all of its inputs; not both.",
+            "properties": {
+                "preset": {"type": "string", "examples": ["neuron"]},
+                "program": {
+                    "type": "string",
+                    "maxLength": MAX_PROGRAM_CHARS,
+                    "description": "One assignment per line (or separated by ;). The last one "
+                    "is the output and must be a single number.",
+                    "examples": ["z = w*x + b\na = sigmoid(z)\nL = bce(a, y)"],
+                },
+                "values": ref("Values"),
+            },
+            "additionalProperties": False,
+        },
+        "NodeRequest": {
+            "type": "object",
+            "description": "A graph request plus the id of one of its nodes.",
+            "required": ["node"],
+            "properties": {
+                "preset": {"type": "string", "examples": ["neuron"]},
+                "program": {"type": "string", "maxLength": MAX_PROGRAM_CHARS},
+                "values": ref("Values"),
+                "node": {"type": "string", "examples": ["w"]},
+            },
+            "additionalProperties": False,
+        },
+        "Op": {
+            "type": "string",
+            "description": "`input`, `const` (a number written in the program) or an operation.",
+            "enum": ["input", "const", *OPS],
+        },
+        "GraphNode": {
+            "type": "object",
+            "required": ["id", "op", "label", "parents", "value", "grad", "shape"],
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "description": "The name of a named node; `_mul1`, `_const1`... for others.",
+                },
+                "op": ref("Op"),
+                "label": {"type": "string", "description": "Its name, symbol or number."},
+                "parents": {"type": "array", "items": {"type": "string"}},
+                "value": ref("Value"),
+                "grad": {
+                    **ref("ValueOrNull"),
+                    "description": "dL/d node; null for a constant (nothing flows into it).",
+                },
+                "shape": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "line": {"type": ["integer", "null"], "description": "Line of the program."},
+                "tex": {"type": "string", "description": "The node in TeX (name or expression)."},
+            },
+        },
+        "Check": {
+            "type": "object",
+            "description": "Central finite differences for one input, element by element. "
+            "Elements past the work budget, or whose step leaves the function's domain, are "
+            "null in `numeric`. rel_error = |analytic - numeric| / max(|analytic|, |numeric|, "
+            "1e-4), the largest over the checked elements (null when none was checked).",
+            "required": ["input", "analytic", "numeric", "rel_error"],
+            "properties": {
+                "input": {"type": "string"},
+                "analytic": ref("Value"),
+                "numeric": {
+                    "anyOf": [
+                        number_or_null,
+                        {"type": "array", "items": number_or_null},
+                        {"type": "array", "items": {"type": "array", "items": number_or_null}},
+                    ]
+                },
+                "rel_error": {"type": ["number", "null"], "minimum": 0},
+                "checked": {"type": "integer", "minimum": 0},
+                "elements": {"type": "integer", "minimum": 1},
+            },
+        },
+        "GraphResponse": {
+            "type": "object",
+            "required": ["output", "nodes", "check"],
+            "properties": {
+                "output": {"type": "string", "description": "Id of the output node."},
+                "nodes": {
+                    "type": "array",
+                    "description": "Every node, parents before children.",
+                    "items": ref("GraphNode"),
+                },
+                "check": {"type": "array", "items": ref("Check")},
+            },
+        },
+        "NodeResponse": {
+            "type": "object",
+            "description": "One node. The lists are empty for an input or a constant; "
+            "local_grads and signals follow `parents`, incoming lists what arrives from each "
+            "child (they add up to grad).",
+            "required": ["node", "op", "value", "grad", "local_grads", "signals", "role"],
+            "properties": {
+                "node": {"type": "string"},
+                "op": ref("Op"),
+                "label": {"type": "string"},
+                "shape": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "value": ref("Value"),
+                "grad": ref("ValueOrNull"),
+                "parents": {"type": "array", "items": {"type": "string"}},
+                "children": {"type": "array", "items": {"type": "string"}},
+                "local_grads": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["parent", "value", "rule"],
+                        "properties": {
+                            "parent": {"type": "string"},
+                            "value": {
+                                **ref("ValueOrNull"),
+                                "description": "d node / d parent: elementwise derivative, a "
+                                "reduction's gradient, a 2-D Jacobian; null for more dimensions "
+                                "or a constant parent.",
+                            },
+                            "rule": {"type": "string", "description": "The rule in TeX."},
+                            "shape": {"type": "array", "items": {"type": "integer"}},
+                        },
+                    },
+                },
+                "signals": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["parent", "value"],
+                        "properties": {"parent": {"type": "string"}, "value": ref("ValueOrNull")},
+                    },
+                },
+                "incoming": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["child", "value"],
+                        "properties": {"child": {"type": "string"}, "value": ref("ValueOrNull")},
+                    },
+                },
+                "role": {"type": "string", "description": "Its role in the backward pass."},
+                "line": {"type": ["integer", "null"]},
+                "tex": {"type": "string"},
+            },
+        },
+        "Preset": {
+            "type": "object",
+            "required": ["id", "title", "description", "program", "values"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "program": {"type": "string"},
+                "values": ref("Values"),
+            },
+        },
+    }
+    post_errors = error_responses(400, 404, 413, 415)
+    paths = {
+        "/api/presets": {
+            "get": {
+                "summary": "The lesson's graphs, with their default values.",
+                "operationId": "listPresets",
+                "responses": {
+                    "200": ok(
+                        "Every preset.",
+                        {
+                            "type": "object",
+                            "required": ["presets"],
+                            "properties": {"presets": {"type": "array", "items": ref("Preset")}},
+                        },
+                    )
+                },
+            }
+        },
+        "/api/graph": {
+            "post": {
+                "summary": "Run a program forward and backward: every node, and a gradient check.",
+                "operationId": "computeGraph",
+                "requestBody": json_body(ref("GraphRequest"), "A preset or a program."),
+                "responses": {"200": ok("The graph.", ref("GraphResponse")), **post_errors},
+            }
+        },
+        "/api/graph/node": {
+            "post": {
+                "summary": "One node of a graph: local gradients, signals and its role.",
+                "operationId": "graphNode",
+                "requestBody": json_body(ref("NodeRequest"), "A graph request and a node id."),
+                "responses": {"200": ok("The node.", ref("NodeResponse")), **post_errors},
+            }
+        },
+    }
+    return paths, schemas
+
+
+SECTIONS = [general_section, graph_section]
+
+
+def build_document():
+    """The whole OpenAPI document, from every section."""
+    paths, schemas = {}, dict(COMMON_SCHEMAS)
+    for section in SECTIONS:
+        section_paths, section_schemas = section()
+        paths.update(section_paths)
+        schemas.update(section_schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Backpropagation lessons API",
+            "version": "1.0.0",
+            "description": "JSON endpoints of the lessons. Every error is "
+            '`{"error": <status phrase>, "message": ...}`.',
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+_TEXT = None
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API's OpenAPI 3.1 document."""
+    global _TEXT
+    if _TEXT is None:
+        _TEXT = json.dumps(build_document(), separators=(",", ":"))
+    return current_app.response_class(_TEXT, mimetype=JSON)
