@@ -5,10 +5,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
-    from webapp import errors, http, learner, pages, store
+    from webapp import content, errors, http, learner, pages, store
     from webapp.api import bp as api_bp
     from webapp.api import quiz
 
+    content.init_app(app)  # first: a malformed lesson stops the app before anything else
     http.init_app(app)
     errors.init_app(app)
     learner.init_app(app)

@@ -1,6 +1,8 @@
 """The pages blueprint: the course page and the lesson pages."""
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, send_from_directory, url_for
+
+from webapp.content import get_course
 
 bp = Blueprint("pages", __name__)
 
@@ -17,10 +19,37 @@ def inject_app_config():
     }
 
 
+@bp.app_context_processor
+def inject_course():
+    """Give every template (error pages too) the course: its title and its lessons."""
+    return {"course": get_course()}
+
+
 @bp.get("/")
 def course():
     """The course page listing its lessons."""
     return render_template("pages/course.html")
+
+
+@bp.get("/lessons/<lesson_id>")
+def lesson(lesson_id: str):
+    """One lesson, rendered at start-up; previous/next links where those lessons exist."""
+    course = get_course()
+    found = course.lesson(lesson_id)
+    if found is None:
+        abort(404, f"There is no lesson called \u201c{lesson_id[:80]}\u201d in this course.")
+    previous, following = course.neighbours(lesson_id)
+    return render_template(
+        "pages/lesson.html", lesson=found, previous=previous, next_lesson=following
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon, for browsers that ask for /favicon.ico before reading the page."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.get("/playground")
