@@ -17,4 +17,4 @@ def ping():
     return jsonify({"ok": True})
 
 
-from webapp.api import graph, openapi, quiz  # noqa: E402,F401  (route modules register on bp)
+from webapp.api import graph, openapi, plots, quiz  # noqa: E402,F401  (route modules register on bp)

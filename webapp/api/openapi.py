@@ -358,3 +358,123 @@ def openapi():
     if _TEXT is None:
         _TEXT = json.dumps(build_document(), separators=(",", ":"))
     return current_app.response_class(_TEXT, mimetype=JSON)
+
+
+# --- Plots (issue 6): figures built from the engine, by webapp/api/plots.py ----------------------
+# Kept as its own section at the end of this file; it adds itself to SECTIONS.
+
+
+def plots_section():
+    from lessonengine.figures import FIGURES, INPUTS, NEURON_FIGURES
+
+    schemas = {
+        "PlotError": {
+            "type": "object",
+            "description": "An Error; `field` names the query parameter at fault, when one is.",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string", "enum": [spec.name for spec in INPUTS]},
+            },
+        },
+        "PlotInput": {
+            "type": "object",
+            "description": "A value of the neuron the page offers as a number input.",
+            "required": ["name", "label", "min", "max", "step"],
+            "properties": {
+                "name": {"type": "string"},
+                "label": {"type": "string"},
+                "min": {"type": "number"},
+                "max": {"type": "number"},
+                "step": {"type": "number"},
+            },
+        },
+        "PlotResponse": {
+            "type": "object",
+            "required": ["figure", "alt", "caption"],
+            "properties": {
+                "figure": {
+                    "type": "object",
+                    "description": "A plotly figure: draw it with Plotly.react(el, data, layout).",
+                    "required": ["data", "layout"],
+                    "properties": {
+                        "data": {"type": "array", "items": {"type": "object"}},
+                        "layout": {"type": "object"},
+                    },
+                },
+                "alt": {
+                    "type": "string",
+                    "description": "A text alternative that states what the plot shows, with the "
+                    "current numbers.",
+                },
+                "caption": {"type": "string"},
+                "values": {
+                    "type": "object",
+                    "description": "The neuron's values the figure was drawn for (neuron "
+                    "figures): the given ones, the `neuron` preset's for the others.",
+                    "additionalProperties": {"type": "number"},
+                },
+                "inputs": {"type": "array", "items": ref("PlotInput")},
+                "program": {"type": "string", "description": "The growing network (cost)."},
+                "points": {
+                    "type": "array",
+                    "description": "The cost figure's counts, one per network size.",
+                    "items": {
+                        "type": "object",
+                        "required": ["parameters", "forward", "backprop", "finite_differences"],
+                        "properties": {
+                            name: {"type": "integer", "minimum": 1}
+                            for name in ("parameters", "forward", "backprop", "finite_differences")
+                        },
+                    },
+                },
+            },
+        },
+    }
+    parameters = [
+        {
+            "name": "figure",
+            "in": "path",
+            "required": True,
+            "description": f"Which figure: {', '.join(FIGURES)}. The neuron figures "
+            f"({', '.join(NEURON_FIGURES)}) take the neuron's values; cost takes none.",
+            "schema": {"type": "string", "enum": list(FIGURES)},
+        },
+        *(
+            {
+                "name": spec.name,
+                "in": "query",
+                "required": False,
+                "description": f"{spec.label}, from {spec.min:g} to {spec.max:g} (default: the "
+                "neuron preset's).",
+                "schema": {"type": "number", "minimum": spec.min, "maximum": spec.max},
+            }
+            for spec in INPUTS
+        ),
+    ]
+
+    def plot_error(description):
+        return {"description": description, "content": json_content(ref("PlotError"))}
+
+    paths = {
+        "/api/plots/{figure}": {
+            "get": {
+                "summary": "A plot of the lesson as plotly JSON, with a caption and a text "
+                "alternative.",
+                "operationId": "plotFigure",
+                "parameters": parameters,
+                "responses": {
+                    "200": ok("The figure.", ref("PlotResponse")),
+                    "400": plot_error(
+                        "A value is empty, not a number, not finite or out of range."
+                    ),
+                    "404": plot_error("There is no figure by that name."),
+                },
+            }
+        }
+    }
+    return paths, schemas
+
+
+SECTIONS.append(plots_section)

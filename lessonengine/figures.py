@@ -1,0 +1,528 @@
+"""The lesson's plots as plotly figures, built from the engine that answers the graph's node clicks.
+
+Three figures, each answered as {"figure": plotly JSON, "alt", "caption", ...}:
+
+- ``sigmoid``: sigma(z) and sigma(z)(1 - sigma(z)), the neuron's z marked on both curves;
+- ``loss-tangent``: the neuron's loss L as w varies (x, b, y held), the tangent at the current w;
+- ``cost``: operations to compute every gradient, backprop against finite differences, as a network
+  grows (counted on the engine's graph by ``lessonengine.cost``).
+
+The curves are evaluated with numpy; every number marked or written on a chart (z, a, a(1 - a), L,
+the tangent's slope dL/dw) is the engine's, from the `neuron` preset run on the given values.
+Colours are a fixed light palette (Okabe-Ito for data); the browser swaps each one for the CSS
+custom property of the same role, so the plots follow dark mode (static/js/plots/theme.js).
+"""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lessonengine.cost import MLP_OUTPUTS, MLP_PROGRAM, mlp_costs
+from lessonengine.graph import compute
+from lessonengine.presets import get_preset, resolve
+
+# The palette of the server's figures; static/js/plots/theme.js maps each to a CSS custom property.
+PALETTE = {
+    "ink": "#1f2328",
+    "muted": "#59636e",
+    "grid": "#d1d9e0",
+    "surface": "#ffffff",
+    "blue": "#0072b2",
+    "vermillion": "#d55e00",
+    "orange": "#e69f00",
+    "green": "#009e73",
+}
+TRANSPARENT = "rgba(0,0,0,0)"
+HEIGHT = 320
+CURVE_POINTS = 241
+MINUS = "\u2212"
+# plotly's validation of every property costs about 8 ms a figure; the figures are validated by
+# the tests (tests/unit/test_figures.py builds each one with validate=True) and not per request.
+VALIDATE = False
+
+
+@dataclass(frozen=True)
+class Input:
+    """One value of the neuron that the student can change: a number input on the page."""
+
+    name: str
+    label: str
+    min: float
+    max: float
+    step: float
+
+    def to_dict(self):
+        return {
+            "name": self.name,
+            "label": self.label,
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+        }
+
+
+# |z| = |w x + b| stays at most 30, so the sigmoid never rounds to exactly 0 or 1 and the loss
+# is always finite.
+INPUTS = (
+    Input("w", "w (weight)", -5.0, 5.0, 0.1),
+    Input("x", "x (input)", -5.0, 5.0, 0.1),
+    Input("b", "b (bias)", -5.0, 5.0, 0.1),
+    Input("y", "y (label)", 0.0, 1.0, 0.1),
+)
+INPUTS_BY_NAME = {spec.name: spec for spec in INPUTS}
+NEURON_PRESET = "neuron"
+
+
+class UnknownFigure(LookupError):
+    """No figure by that name (the API answers 404)."""
+
+    def __init__(self, name):
+        self.message = f"there is no figure {name!r}; the figures are: {', '.join(FIGURES)}"
+        super().__init__(self.message)
+
+
+class FigureInputError(ValueError):
+    """A value for the figure is empty, not a number, not finite or out of range (400)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def fmt(value, digits=3):
+    """A number for the student: fixed decimals, a real minus sign, never -0."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def fmt_count(value):
+    """A count of operations in words a student reads easily: 13,204 or 18.7 million."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f} million"
+    return f"{value:,}"
+
+
+def read_values(raw: Mapping):
+    """The neuron's values from request arguments (strings), defaults from the preset.
+
+    Raises FigureInputError naming the field for an empty, non-numeric, non-finite or
+    out-of-range value.
+    """
+    values = dict(get_preset(NEURON_PRESET).values)
+    for spec in INPUTS:
+        if spec.name not in raw:
+            continue
+        text = raw[spec.name]
+        text = text.strip() if isinstance(text, str) else text
+        if text == "" or text is None:
+            raise FigureInputError(spec.name, f"Enter a number for {spec.name}.")
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise FigureInputError(spec.name, f"{spec.name} must be a number.") from None
+        if not math.isfinite(value):
+            raise FigureInputError(spec.name, f"{spec.name} must be a finite number.")
+        if not spec.min <= value <= spec.max:
+            raise FigureInputError(
+                spec.name,
+                f"{spec.name} must be between {fmt(spec.min, 0)} and {fmt(spec.max, 0)}.",
+            )
+        values[spec.name] = value + 0.0  # no -0.0
+    return values
+
+
+@dataclass(frozen=True)
+class NeuronState:
+    """The engine's answer for the neuron on some values: what the plots mark and write."""
+
+    values: dict
+    z: float
+    a: float
+    sigmoid_slope: float  # the local gradient da/dz = a(1 - a)
+    loss: float
+    dL_dw: float  # the grad of w: (a - y) x
+
+
+def neuron(values):
+    """Run the `neuron` preset forward and backward on `values` (the engine; raises GraphError)."""
+    program, merged = resolve(NEURON_PRESET, {k: float(v) for k, v in values.items()})
+    graph = compute(program, merged)
+    return NeuronState(
+        values={name: float(merged[name]) for name in INPUTS_BY_NAME},
+        z=float(graph.value("z")),
+        a=float(graph.value("a")),
+        sigmoid_slope=float(graph.local_grad("a", 0)),
+        loss=float(graph.value("L")),
+        dL_dw=float(graph.grad("w")),
+    )
+
+
+# --- Shared looks ------------------------------------------------------------------------------
+
+
+def _axis(title, **extra):
+    return {
+        "title": {"text": title, "font": {"color": PALETTE["ink"]}},
+        "gridcolor": PALETTE["grid"],
+        "linecolor": PALETTE["muted"],
+        "zerolinecolor": PALETTE["grid"],
+        "tickfont": {"color": PALETTE["ink"]},
+        "showline": True,
+        "fixedrange": True,  # no zoom or pan: a swipe over the plot scrolls the page
+        "automargin": True,
+        **extra,
+    }
+
+
+def _layout(x_title, y_title, x_extra=None, y_extra=None, **extra):
+    return dict(
+        template="none",
+        height=HEIGHT,
+        margin={"l": 56, "r": 16, "t": 48, "b": 48},
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={"color": PALETTE["ink"], "size": 13},
+        xaxis=_axis(x_title, **(x_extra or {})),
+        yaxis=_axis(y_title, **(y_extra or {})),
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.02,
+            "yanchor": "bottom",
+            "font": {"color": PALETTE["ink"]},
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        hoverlabel={
+            "bgcolor": PALETTE["surface"],
+            "bordercolor": PALETTE["muted"],
+            "font": {"color": PALETTE["ink"]},
+        },
+        dragmode=False,
+        **extra,
+    )
+
+
+def _round(array, digits=6):
+    return [float(v) for v in np.round(np.asarray(array, dtype=float), digits)]
+
+
+def _scatter(**trace):
+    return {"type": "scatter", **trace}
+
+
+def make_figure(data, layout, validate=VALIDATE):
+    """A plotly Figure from trace and layout dicts."""
+    return go.Figure(data=data, layout=layout, _validate=validate)
+
+
+def _answer(data, layout, alt, caption, **extra):
+    figure = make_figure(data, layout).to_plotly_json()
+    return {"figure": figure, "alt": alt, "caption": caption, **extra}
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # the same function, without overflow for large |z|
+
+
+# --- 1. The sigmoid and its derivative ---------------------------------------------------------
+
+
+def sigmoid_figure(values):
+    """sigma(z) and sigma'(z), the neuron's z marked on both with the engine's a and a(1 - a)."""
+    state = neuron(values)
+    z, a, slope = state.z, state.a, state.sigmoid_slope
+    lo, hi = min(-8.0, z - 1.0), max(8.0, z + 1.0)
+    zs = np.linspace(lo, hi, CURVE_POINTS)
+    s = _sigmoid(zs)
+    blue, vermillion, muted = PALETTE["blue"], PALETTE["vermillion"], PALETTE["muted"]
+    data = [
+        _scatter(
+            x=_round(zs),
+            y=_round(s),
+            name="σ(z)",
+            mode="lines",
+            line={"color": blue, "width": 3},
+            hovertemplate="z = %{x:.2f}<br>σ(z) = %{y:.3f}<extra></extra>",
+        ),
+        _scatter(
+            x=_round(zs),
+            y=_round(s * (1.0 - s)),
+            name="σ′(z) = σ(z)(1 − σ(z))",
+            mode="lines",
+            line={"color": vermillion, "width": 3, "dash": "dash"},
+            hovertemplate="z = %{x:.2f}<br>σ′(z) = %{y:.3f}<extra></extra>",
+        ),
+        _scatter(
+            x=[z, z],
+            y=[a, slope],
+            name="the neuron's z",
+            mode="markers",
+            marker={
+                "color": [blue, vermillion],
+                "symbol": ["circle", "diamond"],
+                "size": 12,
+                "line": {"color": PALETTE["ink"], "width": 1.5},
+            },
+            customdata=["a", "a(1 − a)"],
+            hovertemplate="z = %{x:.3f}<br>%{customdata} = %{y:.3f}<extra></extra>",
+            showlegend=False,
+        ),
+    ]
+    layout = _layout(
+        "z = w·x + b",
+        "value",
+        x_extra={"range": [lo, hi]},
+        y_extra={"range": [-0.05, 1.08]},
+        shapes=[
+            {
+                "type": "line",
+                "x0": z,
+                "x1": z,
+                "y0": 0,
+                "y1": 1,
+                "yref": "y",
+                "line": {"color": muted, "width": 1.5, "dash": "dot"},
+            }
+        ],
+        annotations=[
+            _label(z, a, f"a = {fmt(a)}", hi, lo),
+            _label(z, slope, f"a(1 − a) = {fmt(slope)}", hi, lo),
+        ],
+    )
+    alt = (
+        f"The sigmoid at z = w·x + b = {fmt(z, 2)} is a = {fmt(a)}, and its slope there is "
+        f"a(1 − a) = {fmt(slope)}; the slope is largest, 0.25, at z = 0 and fades on both sides."
+    )
+    caption = (
+        "The sigmoid σ(z) (solid) and its derivative σ(z)(1 − σ(z)) (dashed), with the neuron's "
+        "current z marked on both curves. The marked values are the engine's a and its local "
+        "gradient a(1 − a)."
+    )
+    return _answer(data, layout, alt, caption, values=state.values, inputs=_inputs())
+
+
+def _label(x, y, text, hi, lo):
+    # Write the label on the side of the marker with more room.
+    right = x < (lo + hi) / 2
+    return {
+        "x": x,
+        "y": y,
+        "text": text,
+        "showarrow": False,
+        "xanchor": "left" if right else "right",
+        "xshift": 10 if right else -10,
+        "font": {"color": PALETTE["ink"]},
+        "bgcolor": PALETTE["surface"],
+    }
+
+
+def _inputs():
+    return [spec.to_dict() for spec in INPUTS]
+
+
+# --- 2. The loss against w, with its tangent ---------------------------------------------------
+
+
+def loss_curve(ws, x, b, y):
+    """bce(sigmoid(w x + b), y) for each w, computed stably as softplus(z) - y z."""
+    z = np.asarray(ws, dtype=float) * x + b
+    return np.logaddexp(0.0, z) - y * z
+
+
+def tangent_points(w, loss, slope, half_width):
+    """The two ends of the tangent segment at (w, loss) with the given slope."""
+    ends = [w - half_width, w + half_width]
+    return ends, [loss + slope * (end - w) for end in ends]
+
+
+def loss_tangent_figure(values):
+    """L(w) with x, b, y held; the engine's (w, L) marked and its dL/dw drawn as the tangent."""
+    state = neuron(values)
+    v = state.values
+    spec = INPUTS_BY_NAME["w"]
+    ws = np.linspace(spec.min, spec.max, CURVE_POINTS)
+    ls = loss_curve(ws, v["x"], v["b"], v["y"])
+    top = float(max(ls.max(), state.loss))
+    pad = 0.08 * max(top, 0.5)
+    y_range = [-pad, top + pad]
+    w, loss, slope = v["w"], state.loss, state.dL_dw
+    tx, ty = tangent_points(w, loss, slope, half_width=1.5)
+    blue, vermillion = PALETTE["blue"], PALETTE["vermillion"]
+    data = [
+        _scatter(
+            x=_round(ws),
+            y=_round(ls),
+            name="L(w)",
+            mode="lines",
+            line={"color": blue, "width": 3},
+            hovertemplate="w = %{x:.2f}<br>L = %{y:.3f}<extra></extra>",
+        ),
+        _scatter(
+            x=tx,
+            y=ty,
+            name=f"tangent, slope dL/dw = {fmt(slope)}",
+            mode="lines",
+            line={"color": vermillion, "width": 3, "dash": "dash"},
+            hoverinfo="skip",
+            uid="tangent",
+        ),
+        _scatter(
+            x=[w],
+            y=[loss],
+            name="the current w",
+            mode="markers",
+            marker={
+                "color": blue,
+                "size": 12,
+                "line": {"color": PALETTE["ink"], "width": 1.5},
+            },
+            hovertemplate="w = %{x:.3f}<br>L = %{y:.3f}<extra></extra>",
+            showlegend=False,
+        ),
+    ]
+    layout = _layout(
+        "weight w",
+        "loss L",
+        x_extra={"range": [spec.min, spec.max]},
+        y_extra={"range": y_range},
+        annotations=[
+            {
+                "x": w,
+                "y": loss,
+                "text": f"slope (a − y)·x = {fmt(slope)}",
+                "showarrow": False,
+                "yanchor": "bottom",
+                "yshift": 12,
+                "xanchor": "left" if w < 0 else "right",
+                "font": {"color": PALETTE["ink"]},
+                "bgcolor": PALETTE["surface"],
+            }
+        ],
+    )
+    if slope < 0:
+        effect = "increasing w a little lowers the loss"
+    elif slope > 0:
+        effect = "increasing w a little raises the loss"
+    else:
+        effect = "a small change of w leaves the loss as it is"
+    alt = (
+        f"At w = {fmt(w, 2)} (with x = {fmt(v['x'], 2)}, b = {fmt(v['b'], 2)}, "
+        f"y = {fmt(v['y'], 2)}) the neuron outputs a = {fmt(state.a)} and the loss is "
+        f"L = {fmt(loss)}. The tangent's slope is dL/dw = (a − y)·x = {fmt(slope)}: {effect}."
+    )
+    caption = (
+        "The loss L as the weight w varies, with x, b and y held. The dashed tangent touches the "
+        "curve at the current w; its slope is the engine's gradient dL/dw = (a − y)·x."
+    )
+    return _answer(data, layout, alt, caption, values=v, inputs=_inputs())
+
+
+# --- 3. The cost of every gradient: backprop against finite differences -------------------------
+
+
+@lru_cache(maxsize=1)
+def cost_figure():
+    """Operations for every gradient as the network grows, on log axes (computed once)."""
+    points = mlp_costs()
+    params = [p.parameters for p in points]
+    series = [
+        (
+            "finite differences",
+            [p.finite_differences for p in points],
+            "vermillion",
+            "dash",
+            "square",
+        ),
+        ("backprop (forward + backward)", [p.backprop for p in points], "blue", "solid", "circle"),
+        ("one forward pass", [p.forward for p in points], "muted", "dot", "triangle-up"),
+    ]
+    data = [
+        _scatter(
+            x=params,
+            y=counts,
+            name=name,
+            mode="lines+markers",
+            line={"color": PALETTE[colour], "width": 3 if colour != "muted" else 2, "dash": dash},
+            marker={"color": PALETTE[colour], "symbol": symbol, "size": 8},
+            hovertemplate="%{x:,} parameters<br>%{y:,} operations<extra>" + name + "</extra>",
+        )
+        for name, counts, colour, dash, symbol in series
+    ]
+    layout = _layout(
+        "parameters P (log scale)",
+        "operations (log scale)",
+        x_extra={"type": "log"},
+        y_extra={"type": "log", "exponentformat": "power"},
+    )
+    small, large = points[0], points[-1]
+    alt = (
+        "Operations to compute every gradient of a growing two-layer network, on log scales. "
+        f"With {small.parameters} parameters, backprop takes {fmt_count(small.backprop)} "
+        f"operations ({small.backprop / small.forward:.1f} forward passes) and finite differences "
+        f"{fmt_count(small.finite_differences)} ({small.parameters + 1} forward passes). "
+        f"With {large.parameters:,} parameters, backprop takes {fmt_count(large.backprop)} "
+        f"({large.backprop / large.forward:.1f} forward passes) and finite differences "
+        f"{fmt_count(large.finite_differences)} ({large.parameters + 1:,} forward passes), "
+        f"{large.finite_differences / large.backprop:,.0f} times as many. Backprop grows like the "
+        "number of parameters; finite differences like its square."
+    )
+    caption = (
+        "The cost of every gradient of the network h = relu(W1 @ x + b1), o = W2 @ h + b2, "
+        f"L = mse(o, t) (input and hidden widths equal, {MLP_OUTPUTS} outputs), counted in scalar "
+        "operations on the engine's graph. Backprop is one forward and one backward pass; "
+        "finite differences are one-sided: one forward pass for the loss and one more per "
+        "parameter, P + 1 in all."
+    )
+    table = [
+        {
+            "parameters": p.parameters,
+            "forward": p.forward,
+            "backprop": p.backprop,
+            "finite_differences": p.finite_differences,
+        }
+        for p in points
+    ]
+    return _answer(data, layout, alt, caption, program=MLP_PROGRAM, points=table)
+
+
+FIGURES = {
+    "sigmoid": sigmoid_figure,
+    "loss-tangent": loss_tangent_figure,
+    "cost": cost_figure,
+}
+NEURON_FIGURES = ("sigmoid", "loss-tangent")
+
+
+def build(name, raw_values: Mapping | None = None):
+    """The answer for figure `name` on raw (string) values; UnknownFigure, FigureInputError or the
+    engine's GraphError otherwise."""
+    if name not in FIGURES:
+        raise UnknownFigure(name)
+    if name not in NEURON_FIGURES:
+        return FIGURES[name]()
+    return FIGURES[name](read_values(raw_values or {}))
+
+
+__all__ = [
+    "FIGURES",
+    "INPUTS",
+    "PALETTE",
+    "FigureInputError",
+    "NeuronState",
+    "UnknownFigure",
+    "build",
+    "cost_figure",
+    "loss_curve",
+    "loss_tangent_figure",
+    "neuron",
+    "read_values",
+    "sigmoid_figure",
+]
