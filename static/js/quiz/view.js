@@ -1,0 +1,124 @@
+// The quiz's markup: built once per round from the server's questions; quiz.js's draw() then only
+// toggles attributes, classes and the text of what the student has answered.
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === true) node.setAttribute(key, "");
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  if (text) node.textContent = text;
+  return node;
+}
+
+/** A span holding HTML the server rendered from the lesson's own content (Markdown and KaTeX). */
+function serverHtml(tag, className, html) {
+  const node = element(tag, { class: className });
+  node.innerHTML = html;
+  return node;
+}
+
+/** The heading level that fits under the nearest heading before `root` (the lesson's "Quiz"). */
+function headingLevelAfter(root) {
+  let level = 2;
+  for (const heading of document.querySelectorAll("h1, h2, h3, h4, h5")) {
+    if (heading.compareDocumentPosition(root) & Node.DOCUMENT_POSITION_FOLLOWING) {
+      level = Number(heading.tagName[1]) + 1;
+    }
+  }
+  return Math.min(level, 6);
+}
+
+/** The quiz's frame: a status line for hints and errors, the questions, and the summary. */
+function buildFrame(root, uid) {
+  const frame = element("div", { class: "quiz", id: `${uid}` });
+  const message = element("p", { class: "quiz-message", role: "status", "aria-live": "polite" });
+  const questions = element("div", { class: "quiz-questions" });
+  const summary = buildSummary(uid, headingLevelAfter(root));
+  frame.append(message, questions, summary.section);
+  return { frame, message, questions, summary };
+}
+
+/**
+ * One question as a form: a real radio group (fieldset, legend, radios with labels), a Check
+ * button, a result region announced when it fills, and a Next button.
+ */
+function buildQuestion(question, index, total, uid) {
+  const base = `${uid}-q${index}`;
+  const form = element("form", { class: "quiz-question", "data-question": question.id, novalidate: true });
+  const fieldset = element("fieldset", { class: "quiz-fieldset" });
+  const legend = element("legend", { class: "quiz-legend", tabindex: "-1" });
+  const count = element("span", { class: "quiz-count" }, `Question ${index + 1} / ${total}`);
+  legend.append(count, serverHtml("span", "quiz-prompt", question.prompt));
+  const list = element("div", { class: "quiz-choices" });
+  const choices = new Map();
+  for (const choice of question.choices) {
+    const id = `${base}-${choice.id}`;
+    const row = element("div", { class: "quiz-choice", "data-choice": choice.id });
+    const input = element("input", { type: "radio", id, name: base, value: choice.id });
+    const label = element("label", { for: id, class: "quiz-choice-label" });
+    const tag = element("span", { class: "quiz-tag" });
+    label.append(serverHtml("span", "quiz-choice-text", choice.text), tag);
+    row.append(input, label);
+    list.append(row);
+    choices.set(choice.id, { row, input, tag });
+  }
+  fieldset.append(legend, list);
+
+  const check = element("button", { type: "submit", class: "quiz-button quiz-check" }, "Check");
+  const result = element("div", { class: "quiz-result", role: "status", "aria-live": "polite" });
+  const next = element("button", { type: "button", class: "quiz-button quiz-next" }, "Next question");
+  const actions = element("div", { class: "quiz-actions" });
+  actions.append(check, next);
+  form.append(fieldset, result, actions);
+  return { id: question.id, form, legend, choices, check, result, next, filled: "" };
+}
+
+/** Fill a question's result region: verdict, the feedback for the chosen answer, the why. */
+function fillResult(parts, answer) {
+  const verdict = element("p", { class: "quiz-verdict" });
+  const icon = element("span", { class: "quiz-icon", "aria-hidden": "true" }, answer.correct ? "✓" : "✗");
+  verdict.append(icon, document.createTextNode(answer.correct ? "Correct." : "Not quite."));
+  const feedback = serverHtml("p", "quiz-feedback", answer.feedback);
+  const explanation = element("div", { class: "quiz-explanation" });
+  const why = element("p");
+  why.append(element("strong", {}, "Why: "), serverHtml("span", "", answer.explanation));
+  explanation.append(why);
+  parts.result.replaceChildren(verdict, feedback, explanation);
+}
+
+function buildSummary(uid, level) {
+  const section = element("section", { class: "quiz-summary", "aria-labelledby": `${uid}-summary` });
+  const heading = element(`h${level}`, { id: `${uid}-summary`, class: "quiz-summary-heading", tabindex: "-1" }, "Your score");
+  const score = element("p", { class: "quiz-score" });
+  const missedIntro = element("p", { class: "quiz-missed-intro" });
+  const missed = element("ol", { class: "quiz-missed" });
+  const again = element("button", { type: "button", class: "quiz-button quiz-again" }, "Try again");
+  section.append(heading, score, missedIntro, missed, again);
+  return { section, heading, score, missedIntro, missed, again };
+}
+
+/** Fill the summary: the score, and each missed question with the answer that was right. */
+function fillSummary(summary, questions, progress) {
+  summary.score.textContent = `You got ${progress.score} of ${progress.total}.`;
+  summary.missedIntro.textContent = progress.missed.length
+    ? "Questions to look at again:"
+    : "Every answer was right. Try again to see the choices in a new order.";
+  const items = [];
+  for (const id of progress.missed) {
+    const question = questions.find((q) => q.id === id);
+    const answer = progress.answered[id];
+    if (!question || !answer) continue;
+    const right = question.choices.find((c) => c.id === answer.correct_choice);
+    const item = element("li", { class: "quiz-missed-item" });
+    const prompt = serverHtml("p", "quiz-missed-prompt", question.prompt);
+    const line = element("p", { class: "quiz-missed-answer" });
+    line.append(element("strong", {}, "Correct answer: "), serverHtml("span", "", right ? right.text : ""));
+    item.append(prompt, line);
+    items.push(item);
+  }
+  summary.missed.replaceChildren(...items);
+  summary.missed.hidden = items.length === 0;
+}
+
+export { buildFrame, buildQuestion, element, fillResult, fillSummary };
