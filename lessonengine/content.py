@@ -222,7 +222,9 @@ def _make_markdown() -> MarkdownIt:
     # Raw HTML is off: a lesson is Markdown only, and its structure comes from the blocks.
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "replacements", "smartquotes"])
-    dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=True, double_inline=True)
+    dollarmath_plugin(
+        md, allow_labels=False, allow_space=True, allow_digits=True, double_inline=True
+    )
     deflist_plugin(md)
     anchors_plugin(md, min_level=2, max_level=3)
     # One container accepts every `::: name`; _check_tokens refuses the names it does not know.
@@ -406,7 +408,7 @@ def _render(text: str, env: dict, inline: bool = False) -> tuple[str, list[Token
 
 
 def render_inline(markdown_text: str) -> str:
-    """Inline Markdown with `$...$` math as HTML, with no wrapping <p>; raise TexError/ContentError."""
+    """Inline Markdown with `$...$` math as HTML, no wrapping <p>; TexError or ContentError."""
     try:
         return _render(markdown_text, {}, inline=True)[0]
     except _Problem as exc:

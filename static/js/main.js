@@ -3,6 +3,7 @@
 import { config } from "./config.js";
 
 const loaders = {
+  formulas: () => import("./formulas.js"),
   glossary: () => import("./glossary.js"),
   graph: () => import("./graph/widget.js"),
   quiz: () => import("./quiz/quiz.js"),
