@@ -352,9 +352,9 @@ def loss_tangent_figure(values):
     ls = loss_curve(ws, v["x"], v["b"], v["y"])
     top = float(max(ls.max(), state.loss))
     pad = 0.08 * max(top, 0.5)
-    y_range = [-pad, top + pad]
+    y_range = [-pad, top + 2.5 * pad]  # room at the top for the slope's label
     w, loss, slope = v["w"], state.loss, state.dL_dw
-    tx, ty = tangent_points(w, loss, slope, half_width=1.5)
+    tx, ty = tangent_points(w, loss, slope, half_width=2.0)
     blue, vermillion = PALETTE["blue"], PALETTE["vermillion"]
     data = [
         _scatter(
@@ -368,7 +368,7 @@ def loss_tangent_figure(values):
         _scatter(
             x=tx,
             y=ty,
-            name=f"tangent, slope dL/dw = {fmt(slope)}",
+            name="tangent at the current w",
             mode="lines",
             line={"color": vermillion, "width": 3, "dash": "dash"},
             hoverinfo="skip",
@@ -395,15 +395,19 @@ def loss_tangent_figure(values):
         y_extra={"range": y_range},
         annotations=[
             {
-                "x": w,
-                "y": loss,
-                "text": f"slope (a − y)·x = {fmt(slope)}",
+                # In the top corner where the curve is lower, out of its way.
+                "x": 1 if ls[-1] <= ls[0] else 0,
+                "xref": "paper",
+                "xanchor": "right" if ls[-1] <= ls[0] else "left",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "text": f"tangent's slope dL/dw = (a − y)·x = {fmt(slope)}",
                 "showarrow": False,
-                "yanchor": "bottom",
-                "yshift": 12,
-                "xanchor": "left" if w < 0 else "right",
                 "font": {"color": PALETTE["ink"]},
                 "bgcolor": PALETTE["surface"],
+                "bordercolor": PALETTE["vermillion"],
+                "borderpad": 4,
             }
         ],
     )
@@ -459,7 +463,7 @@ def cost_figure():
     layout = _layout(
         "parameters P (log scale)",
         "operations (log scale)",
-        x_extra={"type": "log"},
+        x_extra={"type": "log", "dtick": 1},
         y_extra={"type": "log", "exponentformat": "power"},
     )
     small, large = points[0], points[-1]

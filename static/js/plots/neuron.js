@@ -1,0 +1,68 @@
+// The one neuron the page talks about (z = w·x + b, a = σ(z), L = bce(a, y)): its values live in
+// one object shared by the plots and kept in step with the graph widget of the `neuron` preset.
+//   graph widget -> plots: it dispatches `graph:values-changed` (detail {values}) on its element;
+//   plots -> graph widget: we dispatch `graph:set-values` (detail {values}) on that element.
+
+const NAMES = ["w", "x", "b", "y"];
+const GRAPH_SELECTOR = '[data-widget="graph"][data-preset="neuron"]';
+
+const state = { values: null, listeners: new Set(), watching: false };
+
+function pick(values) {
+  const out = {};
+  if (!values || typeof values !== "object") return out;
+  for (const name of NAMES) {
+    const value = Number(values[name]);
+    if (name in values && values[name] !== "" && values[name] !== null && Number.isFinite(value)) {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+function sameValues(a, b) {
+  return NAMES.every((name) => a[name] === b[name]);
+}
+
+/**
+ * Change some of the neuron's values; every listener hears it. Only a student's edit in a plot's
+ * controls (source "controls") is passed on to the graph widget: defaults never overwrite its state.
+ */
+function setValues(values, { source = null } = {}) {
+  const next = { ...(state.values || {}), ...pick(values) };
+  if (state.values && sameValues(next, state.values)) return;
+  state.values = next;
+  for (const listener of state.listeners) listener(next, source);
+  if (source === "controls") {
+    for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
+      element.dispatchEvent(new CustomEvent("graph:set-values", { detail: { values: { ...next } } }));
+    }
+  }
+}
+
+/** The neuron's values now, or null before anyone has set them. */
+function getValues() {
+  return state.values ? { ...state.values } : null;
+}
+
+function onGraphValuesChanged(event) {
+  const values = pick(event.detail && event.detail.values);
+  if (Object.keys(values).length) setValues(values, { source: "graph" });
+}
+
+function watchGraphWidgets() {
+  if (state.watching) return;
+  state.watching = true;
+  for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
+    element.addEventListener("graph:values-changed", onGraphValuesChanged);
+  }
+}
+
+/** Call `listener(values, source)` whenever the values change; returns a function that stops it. */
+function subscribe(listener) {
+  watchGraphWidgets();
+  state.listeners.add(listener);
+  return () => state.listeners.delete(listener);
+}
+
+export { NAMES, getValues, setValues, subscribe, watchGraphWidgets };

@@ -1,0 +1,64 @@
+// Entry for the plots: cheap at page load. Nothing heavy (the plot view, plotly.js, the figure's
+// data) is fetched until a plot is about to scroll into view or its section is opened.
+
+const NEAR = "300px"; // start loading this far before a plot enters the viewport
+
+let plotlyPromise = null;
+
+/** plotly.js, loaded once for the whole page by a <script> element (CSP allows 'self' scripts). */
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyPromise) {
+    plotlyPromise = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.addEventListener("load", () => resolve(window.Plotly));
+      script.addEventListener("error", () => {
+        plotlyPromise = null; // a later plot may try again
+        script.remove();
+        reject(new Error(`plotly.js could not load from ${url}`));
+      });
+      document.head.append(script);
+    });
+  }
+  return plotlyPromise;
+}
+
+function start(element, config) {
+  const view = import("./view.js");
+  const plotly = loadPlotly(config.plotly);
+  view
+    .then((module) => module.render(element, config, plotly))
+    .catch((error) => {
+      console.error(error);
+      element.dataset.plotState = "error";
+    });
+}
+
+let observer = null;
+const pending = new Map(); // element -> config
+
+function onIntersection(entries) {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    const config = pending.get(entry.target);
+    pending.delete(entry.target);
+    observer.unobserve(entry.target);
+    if (config) start(entry.target, config);
+  }
+}
+
+/** Wait until `element` comes near the viewport (a closed <details> opening counts), then render it. */
+function mount(element, config) {
+  if (!("IntersectionObserver" in window)) {
+    start(element, config);
+    return;
+  }
+  if (!observer) observer = new IntersectionObserver(onIntersection, { rootMargin: `${NEAR} 0px` });
+  element.dataset.plotState = "waiting";
+  pending.set(element, config);
+  observer.observe(element);
+}
+
+export { mount, loadPlotly };

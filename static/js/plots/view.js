@@ -1,0 +1,247 @@
+// One plot on the page: a <figure> with a caption, the plotly chart, its text alternative with the
+// current numbers, and (for the neuron's plots) the controls. Figures come from the server
+// (GET /api/plots/<figure>) and are drawn with Plotly.react; colours follow the page's theme.
+import { apiUrl } from "../config.js";
+import { NAMES, getValues, setValues, subscribe } from "./neuron.js";
+import { themeFigure, watchColorScheme } from "./theme.js";
+
+// The figures drawn from the neuron's values. The last of them on a page carries the controls,
+// so the controls sit under the plots they move.
+const NEURON_FIGURES = ["sigmoid", "loss-tangent"];
+const DEBOUNCE_MS = 120;
+const PLOT_CONFIG = {
+  displayModeBar: false, // no toolbar: nothing interactive inside the role="img" container
+  displaylogo: false,
+  responsive: true,
+  scrollZoom: false,
+  doubleClick: false,
+  showTips: false,
+  modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "autoScale2d", "resetScale2d"],
+};
+
+const plots = new Set(); // every rendered plot, redrawn when the colour scheme changes
+let counter = 0;
+
+class PlotError extends Error {
+  constructor(message, field = null) {
+    super(message);
+    this.name = "PlotError";
+    this.field = field;
+  }
+}
+
+function make(tag, attributes = {}, text = "") {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  if (text) element.textContent = text;
+  return element;
+}
+
+/** The figure's JSON for `values` (null: the server's defaults), or a PlotError with a sentence. */
+async function fetchFigure(figure, values, signal) {
+  const query = values ? "?" + new URLSearchParams(NAMES.filter((n) => n in values).map((n) => [n, String(values[n])])) : "";
+  let response;
+  try {
+    response = await fetch(apiUrl(`plots/${encodeURIComponent(figure)}${query}`), {
+      headers: { Accept: "application/json" },
+      signal,
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new PlotError("The server cannot be reached; the plot keeps its last state.");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (_error) {
+    // Not JSON (a proxy's error page): described by the status below.
+  }
+  if (response.ok && data && data.figure) return data;
+  const message = (data && data.message) || `The server answered with an error (${response.status}).`;
+  throw new PlotError(message, data && typeof data.field === "string" ? data.field : null);
+}
+
+function formatRange(input) {
+  const minus = (s) => String(s).replace("-", "\u2212");
+  return `${minus(input.min)} and ${minus(input.max)}`;
+}
+
+/** A control's value, or a sentence saying what is wrong with it. */
+function readControl(control) {
+  const { input, spec } = control;
+  if (input.validity.badInput) return { error: `${spec.name} must be a number.` };
+  const text = input.value.trim();
+  if (text === "") return { error: `Enter a number for ${spec.name}.` };
+  const value = Number(text);
+  if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
+  if (value < spec.min || value > spec.max) {
+    return { error: `${spec.name} must be between ${formatRange(spec)}.` };
+  }
+  return { value };
+}
+
+function showMessage(plot, field, message) {
+  const control = plot.controls && plot.controls.get(field);
+  if (control) {
+    control.message.textContent = message;
+    if (message) control.input.setAttribute("aria-invalid", "true");
+    else control.input.removeAttribute("aria-invalid");
+    return;
+  }
+  plot.status.textContent = message;
+}
+
+function clearMessages(plot) {
+  plot.status.textContent = "";
+  if (plot.controls) for (const name of plot.controls.keys()) showMessage(plot, name, "");
+}
+
+function onControlInput(plot, control, immediate) {
+  clearTimeout(plot.timer);
+  const apply = () => {
+    const { value, error } = readControl(control);
+    showMessage(plot, control.spec.name, error || "");
+    if (error) return; // the plot keeps its last good state
+    setValues({ [control.spec.name]: value }, { source: "controls" });
+  };
+  if (immediate) apply();
+  else plot.timer = setTimeout(apply, DEBOUNCE_MS);
+}
+
+function buildControls(plot, inputs) {
+  const fieldset = make("fieldset", { class: "plot-controls" });
+  fieldset.append(make("legend", {}, "The neuron's values"));
+  plot.controls = new Map();
+  for (const spec of inputs) {
+    const id = `${plot.id}-${spec.name}`;
+    const row = make("div", { class: "plot-control" });
+    const label = make("label", { for: id }, spec.label);
+    const input = make("input", {
+      id,
+      name: spec.name,
+      type: "number",
+      inputmode: "decimal",
+      min: String(spec.min),
+      max: String(spec.max),
+      step: String(spec.step),
+      "aria-describedby": `${id}-message`,
+    });
+    const message = make("span", { id: `${id}-message`, class: "plot-message", "aria-live": "polite" });
+    const control = { input, message, spec };
+    input.addEventListener("input", (_event) => onControlInput(plot, control, false));
+    input.addEventListener("change", (_event) => onControlInput(plot, control, true));
+    row.append(label, input, message);
+    fieldset.append(row);
+    plot.controls.set(spec.name, control);
+  }
+  return fieldset;
+}
+
+function showValuesInControls(plot, values) {
+  if (!plot.controls) return;
+  for (const [name, control] of plot.controls) {
+    if (!(name in values)) continue;
+    if (Number(control.input.value) === values[name] && control.input.value !== "") continue;
+    control.input.value = String(values[name]);
+    showMessage(plot, name, "");
+  }
+}
+
+/** Build the <figure> once, replacing the fallback, when the first figure arrives. */
+function buildFigure(plot, data) {
+  const figure = make("figure", { class: "plot" });
+  plot.caption = make("figcaption", { class: "plot-caption" }, data.caption || "");
+  plot.canvas = make("div", { class: "plot-canvas", role: "img", "aria-labelledby": `${plot.id}-alt` });
+  plot.alt = make("p", { id: `${plot.id}-alt`, class: "plot-alt", "aria-live": "polite" });
+  plot.status = make("p", { class: "plot-status", role: "status" });
+  figure.append(plot.caption, plot.canvas, plot.alt);
+  if (plot.hasControls && Array.isArray(data.inputs)) figure.append(buildControls(plot, data.inputs));
+  figure.append(plot.status);
+  plot.element.replaceChildren(figure);
+}
+
+function draw(plot) {
+  const { data, layout } = themeFigure(plot.data.figure, plot.canvas);
+  plot.Plotly.react(plot.canvas, data, layout, PLOT_CONFIG);
+  plot.alt.textContent = plot.data.alt;
+  if (plot.data.caption) plot.caption.textContent = plot.data.caption;
+}
+
+/** Show a figure's answer: build the <figure> the first time, then redraw and say the numbers. */
+function show(plot, data) {
+  if (!plot.canvas) buildFigure(plot, data);
+  plot.data = data;
+  plot.shown = data.values || null;
+  clearMessages(plot);
+  if (plot.shown) showValuesInControls(plot, plot.shown);
+  draw(plot);
+  plot.element.dataset.plotState = "ready";
+}
+
+/** Fetch the figure for `values` and show it; a bad value leaves the last good plot on screen. */
+async function refresh(plot, values) {
+  if (plot.controller) plot.controller.abort();
+  const controller = new AbortController();
+  plot.controller = controller;
+  try {
+    show(plot, await fetchFigure(plot.figure, values, controller.signal));
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    showMessage(plot, error.field, error.message);
+  } finally {
+    if (plot.controller === controller) plot.controller = null;
+  }
+}
+
+function onValues(plot, values) {
+  showValuesInControls(plot, values);
+  const shown = plot.shown;
+  if (shown && NAMES.every((n) => shown[n] === values[n])) return;
+  refresh(plot, values).catch((error) => console.error(error));
+}
+
+function redrawAll() {
+  for (const plot of plots) if (plot.data) draw(plot);
+}
+
+/** Render the plot in `element`: fetch its figure while plotly.js loads, draw, then follow the neuron. */
+async function render(element, _config, plotlyPromise) {
+  counter += 1;
+  const figure = element.dataset.figure;
+  const isNeuron = NEURON_FIGURES.includes(figure);
+  const neuronMounts = [...document.querySelectorAll('[data-widget="plot"]')].filter((el) =>
+    NEURON_FIGURES.includes(el.dataset.figure)
+  );
+  const plot = {
+    element,
+    figure,
+    id: `plot-${figure}-${counter}`,
+    hasControls: isNeuron && neuronMounts[neuronMounts.length - 1] === element,
+  };
+  element.dataset.plotState = "loading";
+  try {
+    // The figure's data and plotly.js travel at the same time.
+    const [Plotly, data] = await Promise.all([
+      plotlyPromise,
+      fetchFigure(figure, isNeuron ? getValues() : null),
+    ]);
+    plot.Plotly = Plotly;
+    show(plot, data);
+  } catch (error) {
+    element.dataset.plotState = "error";
+    const sentence =
+      error instanceof PlotError ? error.message : "This plot could not load. Reload the page to try again.";
+    element.append(make("p", { class: "widget-error", role: "status" }, sentence));
+    throw error;
+  }
+  plots.add(plot);
+  watchColorScheme(redrawAll);
+  if (!isNeuron) return;
+  subscribe((values, _source) => onValues(plot, values));
+  // The first answer carries the defaults (the engine's preset) unless the neuron already had values;
+  // values that changed while this plot was loading are caught up here.
+  if (!getValues() && plot.shown) setValues(plot.shown, { source: "defaults" });
+  else if (getValues()) onValues(plot, getValues());
+}
+
+export { render };
