@@ -149,7 +149,9 @@ BROKEN = {
     "duplicate choice id": (VALID.replace("{id: b,", "{id: a,"), "used by an earlier choice"),
     "duplicate choice text": (VALID.replace('"$11$"', '"$2$"'), "the same text as choice a"),
     "choice not a mapping": (
-        VALID.replace('      - {id: b, text: "$11$", feedback: That joins the digits.}', "      - b"),
+        VALID.replace(
+            '      - {id: b, text: "$11$", feedback: That joins the digits.}', "      - b"
+        ),
         "choice 2: must be a mapping",
     ),
 }
