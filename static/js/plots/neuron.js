@@ -6,7 +6,10 @@
 const NAMES = ["w", "x", "b", "y"];
 const GRAPH_SELECTOR = '[data-widget="graph"][data-preset="neuron"]';
 
-const state = { values: null, listeners: new Set(), watching: false };
+const PRESET = "neuron";
+
+// presets: graph element -> the preset it shows now (its picker can switch to another example).
+const state = { values: null, listeners: new Set(), watching: false, presets: new WeakMap() };
 
 function pick(values) {
   const out = {};
@@ -35,6 +38,8 @@ function setValues(values, { source = null } = {}) {
   for (const listener of state.listeners) listener(next, source);
   if (source === "controls") {
     for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
+      const preset = state.presets.get(element);
+      if (preset !== undefined && preset !== PRESET) continue; // it shows another example now
       element.dispatchEvent(new CustomEvent("graph:set-values", { detail: { values: { ...next } } }));
     }
   }
@@ -45,8 +50,13 @@ function getValues() {
   return state.values ? { ...state.values } : null;
 }
 
-function onGraphValuesChanged(event) {
-  const values = pick(event.detail && event.detail.values);
+/** The graph widget's values, when it shows the neuron: `graph:ready` seeds, `graph:values-changed` follows. */
+function onGraphEvent(event) {
+  const detail = event.detail || {};
+  if ("preset" in detail) state.presets.set(event.currentTarget, detail.preset);
+  if ("preset" in detail && detail.preset !== PRESET) return;
+  if (event.type === "graph:ready" && state.values) return;
+  const values = pick(detail.values);
   if (Object.keys(values).length) setValues(values, { source: "graph" });
 }
 
@@ -54,7 +64,8 @@ function watchGraphWidgets() {
   if (state.watching) return;
   state.watching = true;
   for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
-    element.addEventListener("graph:values-changed", onGraphValuesChanged);
+    element.addEventListener("graph:ready", onGraphEvent);
+    element.addEventListener("graph:values-changed", onGraphEvent);
   }
 }
 

@@ -1,5 +1,6 @@
 // Entry for the plots: cheap at page load. Nothing heavy (the plot view, plotly.js, the figure's
 // data) is fetched until a plot is about to scroll into view or its section is opened.
+import { watchGraphWidgets } from "./neuron.js";
 
 const NEAR = "300px"; // start loading this far before a plot enters the viewport
 
@@ -51,6 +52,8 @@ function onIntersection(entries) {
 
 /** Wait until `element` comes near the viewport (a closed <details> opening counts), then render it. */
 function mount(element, config) {
+  // The graph widget may change the neuron before any plot is drawn: listen from the start.
+  watchGraphWidgets();
   if (!("IntersectionObserver" in window)) {
     start(element, config);
     return;
