@@ -527,12 +527,12 @@ def _parse(text):
 
 
 def _number(name, x):
-    if type(x) is not float and type(x) is not int:  # bool is not a number here
+    if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
         raise InputError(
             f"the value of {name} must be a number or a (nested) list of numbers, not "
             f"{json.dumps(x)[:40] if _jsonable(x) else type(x).__name__}"
         )
-    if type(x) is float and not math.isfinite(x):
+    if isinstance(x, float | np.floating) and not math.isfinite(x):
         raise InputError(f"the value of {name} must be finite (no inf or NaN)")
     if abs(x) > MAX_MAGNITUDE:
         raise InputError(f"the numbers of {name} are limited to ±{MAX_MAGNITUDE:,.0f}")
@@ -582,6 +582,13 @@ def convert_value(name, raw):
                 raise InputError(f"the rows of {name} must all be lists of the same length")
             _number(name, x)
     return np.array(raw, dtype=float)
+
+
+def _finite(value):
+    """True when every number of the value is finite (math.isfinite is fast on a scalar)."""
+    if isinstance(value, np.ndarray):
+        return bool(np.isfinite(value).all())
+    return math.isfinite(value)
 
 
 def _shape_text(shape):
@@ -693,7 +700,7 @@ class Graph:
                     value = row.forward(*args)
                 except (ArithmeticError, ValueError):
                     value = math.nan
-                if not np.all(np.isfinite(value)):
+                if not _finite(value):
                     why = f": {row.domain}" if row.domain else ""
                     self._fail(node, f"the value is not finite (inf or NaN){why}")
             total += np.size(value)
@@ -765,7 +772,7 @@ class Graph:
                 signal = vjp(g, out, *args)
             else:
                 signal = unbroadcast(g * row.local_grads[slot](out, *args), np.shape(args[slot]))
-            if not np.all(np.isfinite(signal)):
+            if not _finite(signal):
                 self._fail(
                     node,
                     "the gradient sent back to "
@@ -1075,12 +1082,17 @@ _CACHE = _GraphCache()
 cache_enabled = os.environ.get("LESSONENGINE_CACHE", "1") != "0"
 
 
-def compute(program, values):
-    """The Graph of `program` on `values`, from a cache of recent ones when possible."""
-    try:
-        key = (program, json.dumps(values, sort_keys=True, separators=(",", ":")))
-    except (TypeError, ValueError):
-        key = None
+def compute(program, values, key=None):
+    """The Graph of `program` on `values`, from a cache of recent ones when possible.
+
+    `key` names the pair when the caller knows a cheaper name (a preset's id); by default it is
+    the program and a canonical JSON of the values.
+    """
+    if key is None:
+        try:
+            key = (program, json.dumps(values, sort_keys=True, separators=(",", ":")))
+        except (TypeError, ValueError):
+            key = None
     if key is not None and cache_enabled:
         graph = _CACHE.get(key)
         if graph is not None:

@@ -104,7 +104,7 @@ def _sigmoid(a):
 
 def _pow(a, n):
     n = float(n)
-    if not n.is_integer() and np.any(np.asarray(a) <= 0):
+    if not n.is_integer() and np.any(np.asarray(a) < 0):
         return np.nan  # reported at the node with the domain sentence below
     return a**n
 

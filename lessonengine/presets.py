@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from lessonengine.errors import InputError, NotFoundError
+from lessonengine.graph import compute
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,9 @@ def resolve(preset_id, overrides=None):
     if not isinstance(overrides, dict):
         raise InputError("values must be an object mapping input names to values")
     return preset.program, {**preset.values, **overrides}
+
+
+def compute_preset(preset_id, overrides=None):
+    """The computed Graph of a preset (cached like any other; by id when nothing is overridden)."""
+    program, values = resolve(preset_id, overrides)
+    return compute(program, values, key=("preset", preset_id) if overrides is None else None)

@@ -6,7 +6,7 @@ from flask import current_app
 
 from lessonengine.errors import GraphError, NotFoundError
 from lessonengine.graph import compute
-from lessonengine.presets import preset_list, resolve
+from lessonengine.presets import compute_preset, preset_list
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 
@@ -24,7 +24,8 @@ def _graph(body, fields):
     """The computed graph a request body asks for; ApiError 400/404 for anything wrong."""
     unknown = sorted(set(body) - fields)
     if unknown:
-        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; send {', '.join(fields)}")
+        allowed = ", ".join(sorted(fields))
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; the fields are {allowed}")
     for key in fields:
         if key in body and not isinstance(body[key], dict if key == "values" else str):
             kind = "an object" if key == "values" else "a string"
@@ -34,12 +35,10 @@ def _graph(body, fields):
         if "preset" in body:
             if "program" in body:
                 raise ApiError(400, "send either a preset or a program, not both")
-            program, values = resolve(body["preset"], values)
-        elif "program" in body:
-            program, values = body["program"], values if values is not None else {}
-        else:
-            raise ApiError(400, 'send a preset (as in {"preset": "neuron"}) or a program')
-        return compute(program, values)
+            return compute_preset(body["preset"], values)
+        if "program" in body:
+            return compute(body["program"], values if values is not None else {})
+        raise ApiError(400, 'send a preset (as in {"preset": "neuron"}) or a program')
     except NotFoundError as exc:
         raise ApiError(404, exc.message) from None
     except GraphError as exc:

@@ -1,0 +1,139 @@
+"""Every row of the op table against central finite differences: local gradients and signals."""
+
+import numpy as np
+import pytest
+
+from lessonengine.ops import ELEMENTWISE, MATMUL, OPS, REDUCTION, unbroadcast
+
+RNG = np.random.default_rng(7)
+V = np.array([0.3, -1.2, 0.8])  # a vector away from every kink (0 for relu, ties for max)
+W = np.array([[0.5, -0.4, 0.9], [1.1, 0.2, -0.7]])
+POSITIVE = np.array([0.4, 1.3, 2.2])
+PROB = np.array([0.2, 0.65, 0.9])
+TARGET = np.array([0.0, 1.0, 0.3])
+
+# Arguments for each op: scalars, vectors, matrices, and broadcasting (a number with a vector,
+# a vector with a matrix). The exponent of a power is a number; nothing flows back into it.
+CASES = {
+    "add": [(1.5, -0.5), (V, -V * 2), (2.0, V), (W, V)],
+    "sub": [(1.5, -0.5), (V, POSITIVE), (V, 3.0), (W, V)],
+    "mul": [(1.5, -0.5), (V, POSITIVE), (-2.0, V), (W, V)],
+    "div": [(1.5, -0.5), (V, POSITIVE), (V, 2.5), (W, POSITIVE)],
+    "pow": [(1.5, 3.0), (V, 2.0), (-V, 3.0), (POSITIVE, 0.5), (POSITIVE, -2.0)],
+    "neg": [(1.5,), (V,), (W,)],
+    "identity": [(1.5,), (V,), (W,)],
+    "matmul": [(W, V), (W, W.T), (V[:2], W), (V, POSITIVE)],
+    "sigmoid": [(0.7,), (V,), (W,)],
+    "relu": [(0.7,), (-0.7,), (V,), (W,)],
+    "tanh": [(0.7,), (V,), (W,)],
+    "exp": [(0.7,), (V,), (W,)],
+    "log": [(0.7,), (POSITIVE,), (W * W + 0.1,)],
+    "max": [(0.7, -0.2), (V, -V), (V, 0.1), (W, V)],
+    "sum": [(0.7,), (V,), (W,)],
+    "mean": [(0.7,), (V,), (W,)],
+    "bce": [(0.7, 1.0), (PROB, TARGET), (PROB, 1.0)],
+    "mse": [(0.7, 1.0), (V, TARGET), (W, V)],
+}
+H = 1e-6
+
+
+def _jacobian(op, args, slot):
+    """d out / d args[slot] by central differences, as (out elements) x (input elements)."""
+    x = np.asarray(args[slot], dtype=float)
+    out = np.asarray(op.forward(*args), dtype=float)
+    jac = np.zeros((out.size, x.size))
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = H
+        plus, minus = list(args), list(args)
+        plus[slot] = (x.ravel() + step).reshape(x.shape) if x.shape else float(x + H)
+        minus[slot] = (x.ravel() - step).reshape(x.shape) if x.shape else float(x - H)
+        diff = np.asarray(op.forward(*plus)) - np.asarray(op.forward(*minus))
+        jac[:, k] = np.ravel(diff) / (2 * H)
+    return jac
+
+
+def _params():
+    for name, cases in CASES.items():
+        for k, args in enumerate(cases):
+            shapes = "_".join("x".join(map(str, np.shape(a))) or "scalar" for a in args)
+            yield pytest.param(name, args, id=f"{name}-{k}-{shapes}")
+
+
+def test_every_op_has_cases():
+    assert set(CASES) == set(OPS)
+
+
+@pytest.mark.parametrize(("name", "args"), list(_params()))
+def test_local_gradient_matches_finite_differences(name, args):
+    op = OPS[name]
+    out = op.forward(*args)
+    for slot, local in enumerate(op.local_grads):
+        if local is None:  # the exponent of a power: a number, nothing flows back
+            continue
+        value = local(out, *args)
+        jac = _jacobian(op, args, slot)
+        arg_shape = np.shape(args[slot])
+        out_shape = np.shape(out)
+        if op.kind == ELEMENTWISE:
+            # The elementwise derivative: d out_i / d arg_i, summed over broadcast copies.
+            expected = unbroadcast(np.broadcast_to(value, out_shape), arg_shape)
+            numeric = jac.sum(axis=0).reshape(arg_shape)
+            np.testing.assert_allclose(expected, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+        elif op.kind == REDUCTION:
+            # The gradient with respect to the input, shaped like it.
+            got = unbroadcast(value, arg_shape)
+            np.testing.assert_allclose(
+                got, jac.reshape(arg_shape), rtol=1e-6, atol=1e-8, err_msg=name
+            )
+        else:
+            assert op.kind == MATMUL
+            if value is None:  # a Jacobian of more than two dimensions
+                assert len(out_shape) + len(arg_shape) > 2
+                continue
+            np.testing.assert_allclose(
+                np.reshape(value, jac.shape), jac, rtol=1e-6, atol=1e-8, err_msg=name
+            )
+
+
+@pytest.mark.parametrize(("name", "args"), list(_params()))
+def test_signal_is_vector_jacobian_product(name, args):
+    """What an op sends back to each input is J^T g, shaped like that input."""
+    op = OPS[name]
+    out = op.forward(*args)
+    g = RNG.normal(size=np.shape(out)) if np.shape(out) else 0.7
+    for slot, local in enumerate(op.local_grads):
+        if local is None:
+            continue
+        vjp = op.vjps[slot]
+        if vjp is not None:
+            signal = vjp(g, out, *args)
+        else:
+            signal = unbroadcast(g * local(out, *args), np.shape(args[slot]))
+        assert np.shape(signal) == np.shape(args[slot])
+        expected = (_jacobian(op, args, slot).T @ np.ravel(g)).reshape(np.shape(args[slot]))
+        np.testing.assert_allclose(signal, expected, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_row_is_complete(name):
+    op = OPS[name]
+    assert len(op.vjps) == len(op.rule_templates) == op.arity
+    assert all(r.startswith(r"\frac{\partial ") or r.startswith(r"\text") for r in op.rules)
+    assert op.role.endswith(".") and len(op.role) < 200
+    assert op.symbol
+
+
+def test_multiply_rule_is_the_lesson_rule():
+    assert OPS["mul"].rules[0] == r"\frac{\partial z}{\partial w} = x"
+    assert "unchanged" in OPS["add"].role
+    assert "larger" in OPS["max"].role
+    assert "positive" in OPS["relu"].role
+
+
+def test_unbroadcast_sums_the_broadcast_axes():
+    g = np.ones((2, 3))
+    assert unbroadcast(g, ()) == 6.0
+    np.testing.assert_array_equal(unbroadcast(g, (3,)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(unbroadcast(g, (2, 1)), [[3.0], [3.0]])
+    assert unbroadcast(g, (2, 3)) is g
