@@ -31,7 +31,7 @@ async function request(path, { body, signal } = {}) {
     response = await fetch(apiUrl(path), init);
   } catch (error) {
     if (isAbort(error)) throw error;
-    throw new GraphError("The server cannot be reached. Check the connection; the last graph stays on screen.", {
+    throw new GraphError("The server cannot be reached; check the connection and try again.", {
       kind: "network",
     });
   }

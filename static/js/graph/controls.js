@@ -28,7 +28,7 @@ function html(tag, attributes = {}, text = "") {
 const STEP_BUTTONS = [
   { action: "forward", text: "Forward step", key: "F" },
   { action: "backward", text: "Backward step", key: "B" },
-  { action: "play", text: "Play backward pass", key: "P" },
+  { action: "play", text: "Play backward", key: "P" },
   { action: "reset", text: "Reset", key: "R" },
 ];
 
@@ -236,7 +236,7 @@ function drawControls(controls, view) {
   controls.buttons.forward.disabled = !done && cursor >= n;
   controls.buttons.backward.disabled = !done && cursor < n;
   const play = controls.buttons.play;
-  play.firstChild.textContent = playing ? "Pause" : "Play backward pass";
+  play.firstChild.textContent = playing ? "Pause" : "Play backward";
   play.setAttribute("aria-pressed", playing ? "true" : "false");
   let text;
   if (done) text = "Forward and backward passes computed. Step to replay them one node at a time.";

@@ -159,6 +159,12 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
+/** The exact number behind a rounded label (for tests and tools); absent while not computed. */
+function setRaw(element, value) {
+  if (value === undefined || value === null) element.removeAttribute("data-raw");
+  else element.setAttribute("data-raw", JSON.stringify(value));
+}
+
 function setClass(element, name, on) {
   element.classList.toggle(name, Boolean(on));
 }
@@ -200,6 +206,8 @@ function drawView(view, scene) {
     setLine(item.value, "val", lineText(info.shape, info.value));
     if (isConst) setLine(item.grad, "", "constant");
     else setLine(item.grad, "grad", lineText(info.shape, info.grad));
+    setRaw(item.value, info.value);
+    setRaw(item.grad, info.grad);
     setClass(item.value, "is-pending", info.value === undefined);
     setClass(item.grad, "is-pending", info.grad === undefined && !isConst);
     setClass(g, "is-input", info.op === "input");

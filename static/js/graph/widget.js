@@ -34,10 +34,15 @@ function buildSkeleton(element, mode) {
     '<span class="graph-legend-item"><span class="swatch is-grad" aria-hidden="true"></span><b class="is-grad">grad</b> gradient ∂L/∂node, backward pass</span> ' +
     '<span class="graph-legend-item"><b>—</b> not computed yet</span>';
   dom.canvas = make("div", "graph-canvas");
-  dom.keys = make("p", "graph-keys");
-  dom.keys.id = `graph-keys-${Math.random().toString(36).slice(2, 8)}`;
-  dom.keys.textContent =
-    "Keys on the graph: arrows move between connected nodes, Home and End jump to the first input and to the loss, Enter or Space opens a node; F, B, P and R step forward, step backward, play and reset.";
+  dom.keys = make("details", "graph-keys");
+  const summary = make("summary");
+  summary.textContent = "Keyboard";
+  const keys = make("p");
+  keys.id = `graph-keys-${Math.random().toString(36).slice(2, 8)}`;
+  keys.textContent =
+    "On the graph, the arrow keys move between connected nodes, Home and End jump to the first input and to the loss, Enter or Space opens a node. F, B, P and R step forward, step backward, play and reset.";
+  dom.keys.append(summary, keys);
+  dom.keysText = keys;
   dom.status = make("div", "graph-status", { role: "alert" });
   dom.steps = make("div", "graph-steps");
   dom.narration = make("p", "graph-narration", { "aria-live": "polite" });
@@ -83,7 +88,7 @@ function mount(element, config = {}) {
   const fallback = element.querySelector(".widget-fallback");
   const view = createView(dom.canvas, { onActivate: selectNode, onMove: moveFocus });
   view.svg.setAttribute("aria-label", "Computation graph, inputs on the left, loss on the right");
-  view.svg.setAttribute("aria-describedby", dom.keys.id);
+  view.svg.setAttribute("aria-describedby", dom.keysText.id);
   const panel = createPanel(dom.panel);
   const controls = createControls(
     { toolbar: dom.toolbar, steps: dom.steps, inputs: dom.inputs, check: dom.check },

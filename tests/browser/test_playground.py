@@ -1,0 +1,155 @@
+"""The graph playground in Chromium: program editor, inline errors, URL state, axe, screenshots."""
+
+import json
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+PLAYGROUND = "/playground"
+WIDGET = '[data-widget="graph"]'
+NEURON = "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)"
+# TODO(lead): other widgets' modules may fail to load while they are being written.
+OTHER_WIDGETS = re.compile(r"quiz|plots?/|plotly|glossary|formulas", re.IGNORECASE)
+
+
+def engine(live_app, path, body, status=200):
+    response = live_app.test_client().post(f"/api/{path}", json=body)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def node(page, node_id):
+    return page.locator(f'{WIDGET} [data-node="{node_id}"]')
+
+
+def node_ids(page):
+    return page.locator(f"{WIDGET} [data-node]").evaluate_all("els => els.map(e => e.dataset.node)")
+
+
+def editor(page):
+    return page.locator(f"{WIDGET} textarea.graph-program")
+
+
+def open_playground(page, live_server, query="", width=1280):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server + PLAYGROUND + query)
+    node(page, "L").wait_for()
+
+
+def test_the_playground_opens_on_the_neuron(page, live_server, console_errors):
+    open_playground(page, live_server)
+    expect(editor(page)).to_have_value(NEURON)
+    assert set(node_ids(page)) == {"w", "x", "_mul1", "b", "z", "a", "y", "L"}
+    expect(page.locator("h1")).to_have_text("Graph playground")
+    assert not [e for e in console_errors if not OTHER_WIDGETS.search(e)]
+
+
+def test_the_lesson_links_to_the_playground(page, live_server):
+    page.goto(live_server + "/lessons/chain-rule-in-networks")
+    link = page.locator(f"{WIDGET} a.graph-playground-link")
+    expect(link).to_have_attribute("href", re.compile(r"^/playground\?program="))
+    link.click()
+    page.wait_for_url(re.compile(r"/playground\?"))
+    node(page, "L").wait_for()
+    expect(editor(page)).to_have_value(NEURON)
+
+
+def test_a_bad_program_shows_the_engine_message_at_its_line(page, live_server, live_app):
+    open_playground(page, live_server)
+    before = node_ids(page)
+    bad = "z = w*x + b\na = sigmod(z)\nL = bce(a, y)"
+    expected = engine(
+        live_app, "graph", {"program": bad, "values": {"w": 1, "x": 1, "b": 1, "y": 1}}, 400
+    )
+    assert expected["line"] == 2
+    editor(page).fill(bad)
+    error = page.locator(f"{WIDGET} .graph-program-error")
+    expect(error).to_contain_text(expected["message"])
+    where = error.locator(".graph-program-where")
+    expect(where).to_have_attribute("data-line", "2")
+    expect(where).to_have_attribute("data-column", str(expected["column"]))
+    expect(where).to_contain_text(f"Line 2, column {expected['column']}")
+    # The offending line is quoted with a caret under the column the engine reported.
+    excerpt = error.locator(".graph-program-excerpt").inner_text().split("\n")
+    assert excerpt[0] == "2 | a = sigmod(z)"
+    assert excerpt[1].index("^") == len("2 | ") + expected["column"] - 1
+    expect(editor(page)).to_have_attribute("aria-invalid", "true")
+    # The last good graph stays.
+    assert node_ids(page) == before
+    expect(node(page, "a").locator(".graph-node-value")).to_have_attribute(
+        "data-raw", re.compile(r"^0\.")
+    )
+    # "Go to" puts the caret at the error.
+    error.locator("button[data-goto]").click()
+    caret = editor(page).evaluate("el => el.selectionStart")
+    assert caret == len("z = w*x + b\n") + expected["column"] - 1
+    # Fixing the program clears the error and draws the new graph.
+    editor(page).fill("z = w*x + b\na = tanh(z)\nL = bce(a, y)")
+    expect(error).to_be_hidden()
+    expect(node(page, "a")).to_contain_text("tanh")
+
+
+def test_the_state_is_in_the_url(page, live_server, live_app, context):
+    open_playground(page, live_server)
+    program = "u = 2*x + 1\nL = u ** 3"
+    editor(page).fill(program)
+    node(page, "u").wait_for()
+    page.locator(f'{WIDGET} [data-input="x"]').fill("0.5")
+    expect(node(page, "x").locator(".graph-node-value")).to_have_attribute("data-raw", "0.5")
+    page.wait_for_function("() => location.search.includes('0.5')")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["program"] == [program]
+    assert json.loads(query["values"][0]) == {"x": 0.5}
+    shared = context.new_page()
+    shared.goto(page.url)
+    node(shared, "L").wait_for()
+    expect(editor(shared)).to_have_value(program)
+    expected = engine(live_app, "graph", {"program": program, "values": {"x": 0.5}})
+    grad = next(n["grad"] for n in expected["nodes"] if n["id"] == "x")
+    assert grad == pytest.approx(3 * 2**2 * 2)  # dL/dx = 3u² · 2 with u = 2
+    expect(node(shared, "x").locator(".graph-node-grad")).to_have_attribute(
+        "data-raw", json.dumps(grad).removesuffix(".0")
+    )
+    shared.close()
+
+
+def test_a_new_input_gets_a_value(page, live_server):
+    open_playground(page, live_server)
+    editor(page).fill("q = s * 3\nL = q ** 2")
+    node(page, "s").wait_for()
+    expect(page.locator(f'{WIDGET} [data-input="s"]')).to_have_value("1")
+    expect(node(page, "L").locator(".graph-node-value")).to_have_attribute("data-raw", "9")
+
+
+def test_presets_in_the_playground(page, live_server):
+    open_playground(page, live_server)
+    page.locator(f"{WIDGET} .graph-preset").select_option("fork")
+    node(page, "b").wait_for()
+    expect(editor(page)).to_have_value(re.compile(r"b = x \*\* 2"))
+    node(page, "x").click()
+    details = page.locator("#node-details")
+    # x feeds two nodes: its gradient is the sum of what arrives, 3 + 2x = 7 at x = 2.
+    expect(details.locator('[data-field="sum"]')).to_contain_text("feeds 2 nodes")
+    expect(details.locator('[data-field="grad"]')).to_have_text("7")
+
+
+def test_no_violations_with_a_node_selected(page, live_server, axe_check):
+    open_playground(page, live_server)
+    node(page, "z").click()
+    page.locator('#node-details [data-node-title="z"]').wait_for()
+    axe_check(page, "on the playground with node z selected")
+    editor(page).fill("z = w*x +\nL = z")
+    page.locator(f"{WIDGET} .graph-program-where").wait_for()
+    axe_check(page, "on the playground with an error shown")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_screenshots_with_a_node_selected(page, live_server, artifacts_dir, width):
+    open_playground(page, live_server, width=width)
+    page.locator(f"{WIDGET} .graph-preset").select_option("two-layer")
+    node(page, "_matmul2").click()
+    page.locator('#node-details [data-node-title="_matmul2"]').wait_for()
+    page.screenshot(path=str(artifacts_dir / f"graph-playground-{width}.png"), full_page=True)
+    assert page.locator(WIDGET).bounding_box()["width"] <= width
