@@ -278,7 +278,7 @@ def sigmoid_figure(values):
     ]
     layout = _layout(
         "z = w·x + b",
-        "value",
+        "",
         x_extra={"range": [lo, hi]},
         y_extra={"range": [-0.05, 1.08]},
         shapes=[
@@ -293,8 +293,10 @@ def sigmoid_figure(values):
             }
         ],
         annotations=[
-            _label(z, a, f"a = {fmt(a)}", hi, lo),
-            _label(z, slope, f"a(1 − a) = {fmt(slope)}", hi, lo),
+            # Labels where the curves never go: top left (sigma is below 1/2 there) and the
+            # middle of the right side (sigma near 1, its derivative near 0); arrows to the marks.
+            _label(z, a, f"a = {fmt(a)}", lo + 0.02 * (hi - lo), 0.97, "left"),
+            _label(z, slope, f"a(1 − a) = {fmt(slope)}", hi - 0.02 * (hi - lo), 0.55, "right"),
         ],
     )
     alt = (
@@ -309,16 +311,23 @@ def sigmoid_figure(values):
     return _answer(data, layout, alt, caption, values=state.values, inputs=_inputs())
 
 
-def _label(x, y, text, hi, lo):
-    # Write the label on the side of the marker with more room.
-    right = x < (lo + hi) / 2
+def _label(x, y, text, text_x, text_y, anchor):
+    """A label written at (text_x, text_y), with an arrow to the marked point (x, y)."""
     return {
         "x": x,
         "y": y,
+        "ax": text_x,
+        "ay": text_y,
+        "axref": "x",
+        "ayref": "y",
         "text": text,
-        "showarrow": False,
-        "xanchor": "left" if right else "right",
-        "xshift": 10 if right else -10,
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowwidth": 1.2,
+        "arrowcolor": PALETTE["muted"],
+        "standoff": 8,
+        "xanchor": anchor,
+        "yanchor": "middle",
         "font": {"color": PALETTE["ink"]},
         "bgcolor": PALETTE["surface"],
     }
@@ -402,7 +411,7 @@ def loss_tangent_figure(values):
                 "y": 1,
                 "yref": "paper",
                 "yanchor": "top",
-                "text": f"tangent's slope dL/dw = (a − y)·x = {fmt(slope)}",
+                "text": f"slope dL/dw = {fmt(slope)}",
                 "showarrow": False,
                 "font": {"color": PALETTE["ink"]},
                 "bgcolor": PALETTE["surface"],

@@ -59,7 +59,7 @@ function mount(element, config) {
     return;
   }
   if (!observer) observer = new IntersectionObserver(onIntersection, { rootMargin: `${NEAR} 0px` });
-  element.dataset.plotState = "waiting";
+  // Nothing on the page changes here: a mount costs no style or layout work at load.
   pending.set(element, config);
   observer.observe(element);
 }
