@@ -241,7 +241,23 @@ def _render_math(self, tokens, idx, options, env) -> str:
     formula = render_tex(token.content.strip(), MATH_TOKENS[token.type])
     if token.type == "math_block":
         return f'<div class="math">{formula}</div>\n'
+    trail = (token.meta or {}).get("trail")
+    if trail:  # the punctuation after a formula never starts a line of its own
+        return f'<span class="math-nowrap">{formula}{html.escape(trail, quote=False)}</span>'
     return formula
+
+
+TRAILING_PUNCTUATION = re.compile(r"[.,;:!?)\]\u2019\u201d]+")
+
+
+def _glue_punctuation(children: list[Token]) -> None:
+    """Move the punctuation that follows an inline formula into the formula's token."""
+    for token, after in zip(children, children[1:], strict=False):
+        if token.type == "math_inline" and after.type == "text":
+            match = TRAILING_PUNCTUATION.match(after.content)
+            if match:
+                token.meta = {**(token.meta or {}), "trail": match.group()}
+                after.content = after.content[match.end() :]
 
 
 def _render_link_open(self, tokens, idx, options, env) -> str:
@@ -381,6 +397,8 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
         elif token.type == "link_close" and open_term:
             token.meta = dict(open_term)
             open_term.clear()
+        if token.children:
+            _glue_punctuation(token.children)
         for child in token.children or []:
             check(child, token)
 

@@ -4,6 +4,7 @@ KaTeX's default output is HTML for the eye plus MathML for screen readers; the M
 TeX source in `<annotation encoding="application/x-tex">`. Pages need no script to read a formula.
 """
 
+import atexit
 import os
 import threading
 from collections import OrderedDict
@@ -61,6 +62,15 @@ class _Renderer:
         self._ctx.eval(script.read_text(encoding="utf-8"))
         self._ctx.eval(_RENDER_JS)
 
+    def close(self) -> None:
+        """Stop V8 and its event-loop thread (in the process that started them)."""
+        if self.pid == os.getpid():
+            self._ctx.close()
+        else:
+            # A copy made by fork(): its thread did not survive, and freeing it would wait for
+            # that thread forever. Keep it, unused, for the life of the process.
+            _forked_leftovers.append(self)
+
     def render(self, tex: str, display: bool) -> str:
         self.renders += 1
         result = self._ctx.call("renderTex", tex, display, timeout_sec=RENDER_TIMEOUT_SEC)
@@ -72,6 +82,7 @@ class _Renderer:
 
 _lock = threading.Lock()
 _renderer: _Renderer | None = None
+_forked_leftovers: list[_Renderer] = []
 _cache: OrderedDict[tuple[str, bool], str] = OrderedDict()
 _stats = {"hits": 0, "misses": 0}
 
@@ -79,9 +90,28 @@ _stats = {"hits": 0, "misses": 0}
 def _get_renderer() -> _Renderer:
     # Called with _lock held. A V8 context does not survive fork(): a forked worker makes its own.
     global _renderer
-    if _renderer is None or _renderer.pid != os.getpid():
+    if _renderer is not None and _renderer.pid != os.getpid():
+        _renderer.close()
+        _renderer = None
+    if _renderer is None:
         _renderer = _Renderer()
     return _renderer
+
+
+def _close_renderer() -> None:
+    global _renderer
+    with _lock:
+        renderer, _renderer = _renderer, None
+        if renderer is not None:
+            renderer.close()
+
+
+# Left to the garbage collector at interpreter shutdown, MiniRacer joins its event-loop thread
+# after daemon threads are frozen, and the process never exits: close it at exit. A V8 context
+# and its thread do not survive fork() either (gunicorn's preload, multiprocessing): close it
+# before forking; parent and child each start a fresh one when they next need it.
+atexit.register(_close_renderer)
+os.register_at_fork(before=_close_renderer)
 
 
 def render_tex(tex: str, display: bool = False) -> str:

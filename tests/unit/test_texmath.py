@@ -1,12 +1,16 @@
 """The TeX renderer: KaTeX's HTML with the TeX kept for screen readers, a cache, clear errors."""
 
 import html
+import subprocess
+import sys
+import textwrap
 import threading
 
 import pytest
 
 from lessonengine import texmath
 from lessonengine.texmath import TexError, cache_info, render_tex
+from tests.conftest import ROOT
 
 
 def test_inline_formula_is_katex_html_with_mathml_and_the_tex_source():
@@ -100,3 +104,40 @@ def test_threads_share_one_renderer_safely():
     assert len(results) == len(formulas)
     for tex, out in expected.items():
         assert results[tex] == out
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_process_that_typeset_a_formula_exits_promptly():
+    # MiniRacer's thread once made interpreter shutdown hang, more often than not.
+    code = "from lessonengine.texmath import render_tex; print(len(render_tex('x^2')) > 0)"
+    for _ in range(3):
+        result = run_python(code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "True"
+
+
+def test_a_forked_child_typesets_with_its_own_engine():
+    code = textwrap.dedent(
+        """
+        import os, sys
+        from lessonengine.texmath import clear_cache, render_tex
+        render_tex("a")
+        clear_cache()
+        pid = os.fork()
+        if pid == 0:
+            ok = "katex" in render_tex("b + c")
+            sys.stdout.write("child ok\\n" if ok else "child bad\\n")
+            sys.stdout.flush()
+            sys.exit(0)
+        os.waitpid(pid, 0)
+        print("parent ok" if "katex" in render_tex("d") else "parent bad")
+        """
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["child ok", "parent ok"]
