@@ -184,6 +184,7 @@ def main():
             for _ in range(20):
                 status, _payload = request(base, method, path, body)
                 assert status == 200, (path, status)
+        rss_before = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
         results = {}
         for name, method, path, body in TARGETS:
             print(f"{name}: {duration} s with {args.connections} connections...", flush=True)
@@ -217,7 +218,8 @@ def main():
             failures.append(f"{name}: p99 {p99:.1f} ms, target under {MAX_P99_MS:.0f} ms")
         if errors:
             failures.append(f"{name}: {errors} errors")
-    print("\nworker RSS afterwards: " + ", ".join(f"{mb:.1f} MB" for mb in rss.values()))
+    print("\nworker RSS after warm-up: " + ", ".join(f"{mb:.1f} MB" for mb in rss_before.values()))
+    print("worker RSS afterwards:   " + ", ".join(f"{mb:.1f} MB" for mb in rss.values()))
     failures += [f"worker {pid}: {mb:.1f} MB" for pid, mb in rss.items() if mb >= MAX_RSS_MB]
     if failures:
         print("\nmissed targets:\n  " + "\n  ".join(failures))

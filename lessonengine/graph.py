@@ -1040,14 +1040,23 @@ def _plain(value, finite_only=False):
 
 
 class _GraphCache:
-    """LRU of computed graphs, bounded by count and by the numbers they hold."""
+    """LRU of computed graphs, bounded by count and by an estimate of their memory."""
 
-    def __init__(self, max_entries=256, max_numbers=400_000):
+    # Measured with tracemalloc once every view of a graph is built: about 4 KB per node
+    # (dicts, TeX, JSON text) and 450 bytes per number (values, grads, signals, their JSON).
+    BYTES_PER_NODE = 4000
+    BYTES_PER_NUMBER = 450
+
+    def __init__(self, max_entries=256, max_bytes=24 * 2**20):
         self.max_entries = max_entries
-        self.max_numbers = max_numbers
+        self.max_bytes = max_bytes
         self._items = OrderedDict()
-        self._numbers = 0
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    def weight(self, graph):
+        numbers = sum(int(np.size(v)) for v in graph.values)
+        return len(graph.values) * self.BYTES_PER_NODE + numbers * self.BYTES_PER_NUMBER
 
     def get(self, key):
         with self._lock:
@@ -1058,22 +1067,22 @@ class _GraphCache:
             return None
 
     def put(self, key, graph):
-        weight = sum(int(np.size(v)) for v in graph.values) * 6  # values, grads, signals, views
-        if weight > self.max_numbers:
+        weight = self.weight(graph)
+        if weight > self.max_bytes // 4:  # one large graph must not push out all the others
             return
         with self._lock:
             if key in self._items:
                 return
             self._items[key] = (graph, weight)
-            self._numbers += weight
-            while len(self._items) > self.max_entries or self._numbers > self.max_numbers:
+            self._bytes += weight
+            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
                 _, (_, dropped) = self._items.popitem(last=False)
-                self._numbers -= dropped
+                self._bytes -= dropped
 
     def clear(self):
         with self._lock:
             self._items.clear()
-            self._numbers = 0
+            self._bytes = 0
 
 
 _CACHE = _GraphCache()

@@ -441,11 +441,11 @@ def test_compute_caches_by_program_and_values(monkeypatch):
 
 
 def test_cache_is_bounded_by_size():
-    cache = engine._GraphCache(max_entries=3, max_numbers=10_000)
+    cache = engine._GraphCache(max_entries=3, max_bytes=4 * 2**20)
     graphs = [Graph("L = x * 2", {"x": float(i)}) for i in range(5)]
     for i, g in enumerate(graphs):
         cache.put(i, g)
     assert cache.get(0) is None and cache.get(4) is graphs[4]
     big = Graph("L = sum(x)", {"x": [1.0] * 4000})
-    cache.put("big", big)  # 4,000 numbers x 6 > 10,000: not kept
-    assert cache.get("big") is None
+    cache.put("big", big)  # about 1.8 MB, over a quarter of the budget: not kept
+    assert cache.get("big") is None and cache.get(4) is graphs[4]
