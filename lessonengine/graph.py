@@ -213,15 +213,21 @@ def name_tex(name):
 
 # Precedence of a node's TeX, to know when it needs parentheses inside another expression.
 _ATOM, _POW, _NEG, _PRODUCT, _SUM = 9, 8, 6, 5, 4
-_PRECEDENCE = {"add": _SUM, "sub": _SUM, "mul": _PRODUCT, "matmul": _PRODUCT, "neg": _NEG}
-_PRECEDENCE["pow"] = _POW
+_PRECEDENCE = {
+    "add": _SUM,
+    "sub": _SUM,
+    "mul": _PRODUCT,
+    "matmul": _PRODUCT,
+    "neg": _NEG,
+    "pow": _POW,
+}
 _FUNCTION_TEX = {
     "sigmoid": r"\sigma(%s)",
     "relu": r"\operatorname{relu}(%s)",
     "tanh": r"\tanh(%s)",
     "exp": r"e^{%s}",
     "log": r"\log(%s)",
-    "sum": r"\textstyle\sum %s",
+    "sum": r"\sum %s",
     "mean": r"\operatorname{mean}(%s)",
     "max": r"\max(%s, %s)",
     "bce": r"\operatorname{bce}(%s, %s)",
@@ -301,9 +307,8 @@ class _Builder:
         if name is not None:
             node_id = name
         else:
-            key = CONST if op == CONST else op
-            self.counters[key] = self.counters.get(key, 0) + 1
-            node_id = f"_{key}{self.counters[key]}"
+            self.counters[op] = self.counters.get(op, 0) + 1
+            node_id = f"_{op}{self.counters[op]}"
         parent_nodes = [self.nodes[p] for p in parents]
         if name is not None:
             tex = name_tex(name)
@@ -687,7 +692,7 @@ class Graph:
                 row = OPS[node.op]
                 args = [values[p] for p in node.parents]
                 shapes = [np.shape(a) for a in args]
-                if any(shapes):
+                if any(shapes) or row.kind == MATMUL:
                     shape = self._out_shape(node, row, shapes)
                     if math.prod(shape) > MAX_TENSOR_ELEMENTS:
                         self._fail(

@@ -325,6 +325,7 @@ def test_non_finite_values_name_the_node(program, values, node, fragment):
     [
         ("L = sum(W @ x)", {"W": [[1.0, 2.0]], "x": [1.0, 2.0, 3.0]}, "columns"),
         ("L = sum(x @ y)", {"x": 1.0, "y": [1.0]}, "not numbers"),
+        ("L = x @ y", {"x": 1.0, "y": 2.0}, "not numbers"),
         ("L = sum(x + y)", {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]}, "cannot combine shapes"),
         ("L = mse(x, y)", {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]}, "cannot combine shapes"),
     ],
