@@ -1,41 +1,37 @@
-// Layered layout of a computation graph, left to right (a small Sugiyama layout):
-// 1. layers by depth, 2. dummy points on long edges, 3. barycentre sweeps against crossings,
-// 4. coordinates that pull each node towards its neighbours without overlaps.
+// A layered layout, left to right (Sugiyama in small): 1. layers by depth, 2. dummy points on long
+// edges, 3. barycentre sweeps against crossings, 4. heights pulled towards neighbours, no overlaps.
 
 const DEFAULTS = { gapX: 56, gapY: 26, dummyGap: 14, margin: 16, sweeps: 8 };
 
-/** Depth of each node: its longest path from a source; sources sit just left of their first consumer. */
+/** Depth = the longest path from a source; a source sits just left of its first consumer. */
 function assignLayers(nodes) {
   const layer = new Map();
   const children = new Map(nodes.map((n) => [n.id, []]));
-  for (const n of nodes) for (const p of n.parents) children.get(p)?.push(n.id);
   for (const n of nodes) {
-    // Nodes come in topological order, so every parent already has its layer.
-    const depths = n.parents.filter((p) => layer.has(p)).map((p) => layer.get(p) + 1);
-    layer.set(n.id, depths.length ? Math.max(...depths) : 0);
+    for (const p of n.parents) children.get(p)?.push(n.id);
+    // Topological order: every parent already has its layer.
+    layer.set(n.id, Math.max(0, ...n.parents.filter((p) => layer.has(p)).map((p) => layer.get(p) + 1)));
   }
-  // An input used only near the loss (the label y) would otherwise draw a long edge across the graph.
+  // Else an input used only near the loss (the label y) draws a long edge across the graph.
   for (const n of nodes) {
-    if (n.parents.length) continue;
     const kids = children.get(n.id);
-    if (kids.length) layer.set(n.id, Math.min(...kids.map((k) => layer.get(k))) - 1);
+    if (!n.parents.length && kids.length) layer.set(n.id, Math.min(...kids.map((k) => layer.get(k))) - 1);
   }
   return { layer, children };
 }
 
-/** The graph with every edge cut into one-layer steps: long edges pass through dummy points. */
+/** Every edge cut into one-layer steps: long edges pass through dummy vertices. */
 function properGraph(nodes, layer) {
-  const vertices = new Map(); // id -> {id, layer, dummy, up: [], down: []}
-  for (const n of nodes) vertices.set(n.id, { id: n.id, layer: layer.get(n.id), dummy: false, up: [], down: [] });
+  const vertices = new Map();
+  const add = (id, l, dummy) => vertices.set(id, { id, layer: l, dummy, up: [], down: [] });
+  for (const n of nodes) add(n.id, layer.get(n.id), false);
   const edges = [];
   for (const n of nodes) {
     n.parents.forEach((p, index) => {
-      if (!vertices.has(p)) return;
       const chain = [p];
       for (let l = layer.get(p) + 1; l < layer.get(n.id); l += 1) {
-        const id = `${p}->${n.id}#${index}@${l}`;
-        vertices.set(id, { id, layer: l, dummy: true, up: [], down: [] });
-        chain.push(id);
+        chain.push(`${p}>${n.id}#${index}@${l}`);
+        add(chain[chain.length - 1], l, true);
       }
       chain.push(n.id);
       for (let i = 1; i < chain.length; i += 1) {
@@ -48,165 +44,130 @@ function properGraph(nodes, layer) {
   return { vertices, edges };
 }
 
-function crossingsBetween(upper, lower, vertices) {
-  const pos = new Map(lower.map((id, i) => [id, i]));
-  const segments = [];
-  upper.forEach((id, i) => {
-    for (const d of vertices.get(id).down) if (pos.has(d)) segments.push([i, pos.get(d)]);
-  });
-  let count = 0;
-  for (let a = 0; a < segments.length; a += 1) {
-    for (let b = a + 1; b < segments.length; b += 1) {
-      const [a0, a1] = segments[a];
-      const [b0, b1] = segments[b];
-      if ((a0 - b0) * (a1 - b1) < 0) count += 1;
-    }
-  }
-  return count;
-}
-
+/** Crossings between consecutive layers: pairs of segments whose ends swap order. */
 function countCrossings(layers, vertices) {
   let total = 0;
-  for (let l = 1; l < layers.length; l += 1) total += crossingsBetween(layers[l - 1], layers[l], vertices);
+  for (let l = 1; l < layers.length; l += 1) {
+    const pos = new Map(layers[l].map((id, i) => [id, i]));
+    const segments = layers[l - 1].flatMap((id, i) => vertices.get(id).down.map((d) => [i, pos.get(d)]));
+    for (let a = 0; a < segments.length; a += 1) {
+      for (let b = a + 1; b < segments.length; b += 1) {
+        if ((segments[a][0] - segments[b][0]) * (segments[a][1] - segments[b][1]) < 0) total += 1;
+      }
+    }
+  }
   return total;
 }
 
-/** Reorder one layer by the mean position of its neighbours in the adjacent layer (stable for ties). */
-function sortByBarycentre(order, neighbourOrder, vertices, direction) {
-  const pos = new Map(neighbourOrder.map((id, i) => [id, i]));
-  const keyed = order.map((id, i) => {
+/** Reorder a layer by the mean position of its neighbours in the adjacent layer (stable on ties). */
+function byBarycentre(order, neighbours, vertices, direction) {
+  const pos = new Map(neighbours.map((id, i) => [id, i]));
+  const key = (id, i) => {
     const near = vertices.get(id)[direction].filter((n) => pos.has(n));
-    const key = near.length ? near.reduce((s, n) => s + pos.get(n), 0) / near.length : i;
-    return { id, key, i };
-  });
-  keyed.sort((a, b) => a.key - b.key || a.i - b.i);
-  return keyed.map((k) => k.id);
+    return near.length ? near.reduce((s, n) => s + pos.get(n), 0) / near.length : i;
+  };
+  return order.map((id, i) => [id, key(id, i), i]).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map((k) => k[0]);
 }
 
-/** Layer orders with few crossings: alternate down and up sweeps, keep the best seen. */
+/** Orders with few crossings: alternate down and up sweeps, keep the best seen. */
 function orderLayers(vertices, depth, sweeps) {
   const layers = Array.from({ length: depth + 1 }, () => []);
   for (const v of vertices.values()) layers[v.layer].push(v.id); // insertion order is topological
   let best = layers.map((l) => l.slice());
-  let bestCount = countCrossings(best, vertices);
-  for (let s = 0; s < sweeps && bestCount > 0; s += 1) {
-    if (s % 2 === 0) {
-      for (let l = 1; l <= depth; l += 1) layers[l] = sortByBarycentre(layers[l], layers[l - 1], vertices, "up");
-    } else {
-      for (let l = depth - 1; l >= 0; l -= 1) layers[l] = sortByBarycentre(layers[l], layers[l + 1], vertices, "down");
-    }
+  let fewest = countCrossings(best, vertices);
+  for (let s = 0; s < sweeps && fewest > 0; s += 1) {
+    if (s % 2 === 0) for (let l = 1; l <= depth; l += 1) layers[l] = byBarycentre(layers[l], layers[l - 1], vertices, "up");
+    else for (let l = depth - 1; l >= 0; l -= 1) layers[l] = byBarycentre(layers[l], layers[l + 1], vertices, "down");
     const count = countCrossings(layers, vertices);
-    if (count < bestCount) {
-      best = layers.map((l) => l.slice());
-      bestCount = count;
-    }
+    if (count < fewest) [best, fewest] = [layers.map((l) => l.slice()), count];
   }
-  return { layers: best, crossings: bestCount };
+  return best;
 }
 
-/** Place a layer's items near their wished positions, in order, at least `gap(i)` apart. */
-function packLayer(wishes, gaps) {
+/** Place a layer's items near their wished heights, in order, at least gaps[i] apart. */
+function pack(wishes, gaps) {
   const n = wishes.length;
-  const forward = new Array(n);
-  const backward = new Array(n);
-  for (let i = 0; i < n; i += 1) forward[i] = i ? Math.max(wishes[i], forward[i - 1] + gaps[i]) : wishes[i];
-  for (let i = n - 1; i >= 0; i -= 1) backward[i] = i < n - 1 ? Math.min(wishes[i], backward[i + 1] - gaps[i + 1]) : wishes[i];
-  // Both passes keep the gaps, so their mean does too, and it is not biased up or down.
-  return forward.map((f, i) => (f + backward[i]) / 2);
+  const down = [];
+  const up = [];
+  for (let i = 0; i < n; i += 1) down[i] = i ? Math.max(wishes[i], down[i - 1] + gaps[i]) : wishes[i];
+  for (let i = n - 1; i >= 0; i -= 1) up[i] = i < n - 1 ? Math.min(wishes[i], up[i + 1] - gaps[i + 1]) : wishes[i];
+  // Both passes keep the gaps, so their mean does too, without leaning up or down.
+  return down.map((d, i) => (d + up[i]) / 2);
 }
 
-/** Vertical centres: start stacked, then pull each vertex towards its neighbours a few times. */
-function assignY(layers, vertices, heightOf, options) {
+/** Heights: stacked first, then each vertex pulled towards its neighbours a few times. */
+function assignY(layers, vertices, heightOf, o) {
   const y = new Map();
-  const half = (id) => (vertices.get(id).dummy ? options.dummyGap / 2 : heightOf(id) / 2 + options.gapY / 2);
+  const half = (id) => (vertices.get(id).dummy ? o.dummyGap / 2 : heightOf(id) / 2 + o.gapY / 2);
   const gapsOf = (order) => order.map((id, i) => (i ? half(order[i - 1]) + half(id) : 0));
   for (const order of layers) {
-    const gaps = gapsOf(order);
     let at = 0;
-    order.forEach((id, i) => {
-      at += gaps[i];
-      y.set(id, at);
-    });
-    const shift = order.length ? y.get(order[order.length - 1]) / 2 : 0;
-    for (const id of order) y.set(id, y.get(id) - shift);
+    const gaps = gapsOf(order);
+    order.forEach((id, i) => y.set(id, (at += gaps[i])));
+    for (const id of order) y.set(id, y.get(id) - at / 2);
   }
   for (let round = 0; round < 6; round += 1) {
-    const down = round % 2 === 0;
-    const sequence = down ? layers : layers.slice().reverse();
-    for (const order of sequence) {
+    for (const order of round % 2 ? layers.slice().reverse() : layers) {
       const wishes = order.map((id) => {
-        const v = vertices.get(id);
-        const near = [...v.up, ...v.down];
+        const near = [...vertices.get(id).up, ...vertices.get(id).down];
         return near.length ? near.reduce((s, n) => s + y.get(n), 0) / near.length : y.get(id);
       });
-      packLayer(wishes, gapsOf(order)).forEach((value, i) => y.set(order[i], value));
+      pack(wishes, gapsOf(order)).forEach((v, i) => y.set(order[i], v));
     }
   }
   return y;
 }
 
-/** Smooth path through the points, with horizontal tangents so edges leave and enter nodes straight. */
+/** A smooth path through the points, leaving and entering each node horizontally. */
 function edgePath(points) {
-  let d = `M${points[0][0].toFixed(1)},${points[0][1].toFixed(1)}`;
-  for (let i = 1; i < points.length; i += 1) {
+  const f = (v) => v.toFixed(1);
+  return points.reduce((d, [x1, y1], i) => {
+    if (!i) return `M${f(x1)},${f(y1)}`;
     const [x0, y0] = points[i - 1];
-    const [x1, y1] = points[i];
-    const dx = (x1 - x0) / 2;
-    d += ` C${(x0 + dx).toFixed(1)},${y0.toFixed(1)} ${(x1 - dx).toFixed(1)},${y1.toFixed(1)} ${x1.toFixed(1)},${y1.toFixed(1)}`;
-  }
-  return d;
+    const mid = (x0 + x1) / 2;
+    return `${d} C${f(mid)},${f(y0)} ${f(mid)},${f(y1)} ${f(x1)},${f(y1)}`;
+  }, "");
 }
 
 /**
- * Lay out `nodes` ([{id, parents}], topological order) from left to right.
- * `sizeOf(node)` gives {w, h} in viewBox units. Returns the boxes, the edge paths and the size.
+ * Lay out `nodes` ([{id, parents}] in topological order) left to right; sizeOf(node) = {w, h}.
+ * Returns {boxes: Map id -> {x, y, w, h, layer}, edges: [{from, to, index, points, d}], layers,
+ * children, crossings, width, height} in viewBox units.
  */
 function layout(nodes, sizeOf, settings = {}) {
-  const options = { ...DEFAULTS, ...settings };
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const o = { ...DEFAULTS, ...settings };
   const size = new Map(nodes.map((n) => [n.id, sizeOf(n)]));
   const { layer, children } = assignLayers(nodes);
-  const depth = nodes.length ? Math.max(...layer.values()) : 0;
+  const depth = Math.max(0, ...layer.values());
   const { vertices, edges } = properGraph(nodes, layer);
-  const { layers, crossings } = orderLayers(vertices, depth, options.sweeps);
-  const heightOf = (id) => size.get(id).h;
-  const y = assignY(layers, vertices, heightOf, options);
-
-  // Columns: each as wide as its widest node.
-  const columnWidth = layers.map((order) => Math.max(0, ...order.filter((id) => byId.has(id)).map((id) => size.get(id).w)));
+  const layers = orderLayers(vertices, depth, o.sweeps);
+  const y = assignY(layers, vertices, (id) => size.get(id).h, o);
+  const real = (order) => order.filter((id) => size.has(id));
   const columnX = [];
-  let x = options.margin;
-  for (const w of columnWidth) {
+  let x = o.margin;
+  for (const order of layers) {
+    const w = Math.max(0, ...real(order).map((id) => size.get(id).w));
     columnX.push(x + w / 2);
-    x += w + options.gapX;
+    x += w + o.gapX;
   }
-  const width = x - options.gapX + options.margin;
-  const top = Math.min(...[...y.entries()].map(([id, v]) => v - (byId.has(id) ? heightOf(id) / 2 : 0)));
-  const bottom = Math.max(...[...y.entries()].map(([id, v]) => v + (byId.has(id) ? heightOf(id) / 2 : 0)));
-  const offset = options.margin - top;
-
-  const boxes = new Map();
-  for (const n of nodes) {
-    const { w, h } = size.get(n.id);
-    const l = layer.get(n.id);
-    boxes.set(n.id, { id: n.id, layer: l, x: columnX[l], y: y.get(n.id) + offset, w, h });
-  }
+  const extent = (sign) => [...y].map(([id, v]) => v + (sign * (size.get(id)?.h || 0)) / 2);
+  const top = Math.min(...extent(-1));
+  const shift = o.margin - top;
+  const boxes = new Map(nodes.map((n) => [n.id, { ...size.get(n.id), layer: layer.get(n.id), x: columnX[layer.get(n.id)], y: y.get(n.id) + shift }]));
   const edgeList = edges.map((e) => {
-    const from = boxes.get(e.from);
-    const to = boxes.get(e.to);
-    const points = [[from.x + from.w / 2, from.y]];
-    for (const id of e.chain.slice(1, -1)) points.push([columnX[vertices.get(id).layer], y.get(id) + offset]);
-    points.push([to.x - to.w / 2, to.y]);
+    const [from, to] = [boxes.get(e.from), boxes.get(e.to)];
+    const middle = e.chain.slice(1, -1).map((id) => [columnX[vertices.get(id).layer], y.get(id) + shift]);
+    const points = [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
     return { from: e.from, to: e.to, index: e.index, points, d: edgePath(points) };
   });
   return {
     boxes,
     edges: edgeList,
-    layers: layers.map((order) => order.filter((id) => byId.has(id))),
+    layers: layers.map(real),
     children,
-    crossings,
-    width,
-    height: bottom - top + 2 * options.margin,
+    crossings: countCrossings(layers, vertices),
+    width: x - o.gapX + o.margin,
+    height: Math.max(...extent(1)) - top + 2 * o.margin,
   };
 }
 
