@@ -178,6 +178,21 @@ def test_plots_speak_the_graph_widgets_events(page, live_server):
     assert page.evaluate("window.__setValues.at(-1)") == {"w": 1, "x": 2, "b": -0.5, "y": 1}
 
 
+def test_out_of_range_values_from_the_widget_before_the_plots_draw(page, live_server):
+    open_lesson(page, live_server)
+    graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
+    graph.evaluate(
+        """el => el.dispatchEvent(new CustomEvent("graph:values-changed", { detail: {
+          preset: "neuron", values: { w: 7, x: 1.5, b: -0.5, y: 1 } } }))"""
+    )
+    render(page, "loss-tangent")
+    w = control(page, "w")
+    expect(w).to_have_value("7")
+    expect(page.locator(f"#{w.get_attribute('aria-describedby')}")).to_contain_text("between")
+    # The plot is drawn, from the preset's values.
+    expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 0.80")
+
+
 def compression_cache_mixes_up_posts(live_app):
     """webapp/http.py's compressed-response cache is keyed by path only: POSTs get stale bodies."""
     client = live_app.test_client()

@@ -200,6 +200,16 @@ function onValues(plot, values) {
   refresh(plot, values).catch((error) => console.error(error));
 }
 
+/** The first figure: for `values`, or for the defaults when the server refuses one of them. */
+async function firstFigure(figure, values) {
+  try {
+    return { data: await fetchFigure(figure, values), refused: null };
+  } catch (error) {
+    if (!(error instanceof PlotError) || !error.field || !values) throw error;
+    return { data: await fetchFigure(figure, null), refused: error };
+  }
+}
+
 function redrawAll() {
   for (const plot of plots) if (plot.data) draw(plot);
 }
@@ -221,12 +231,16 @@ async function render(element, _config, plotlyPromise) {
   element.dataset.plotState = "loading";
   try {
     // The figure's data and plotly.js travel at the same time.
-    const [Plotly, data] = await Promise.all([
-      plotlyPromise,
-      fetchFigure(figure, isNeuron ? getValues() : null),
-    ]);
+    const values = isNeuron ? getValues() : null;
+    const [Plotly, answer] = await Promise.all([plotlyPromise, firstFigure(figure, values)]);
     plot.Plotly = Plotly;
-    show(plot, data);
+    show(plot, answer.data);
+    if (answer.refused) {
+      // The neuron's values (set in the graph widget, say) are outside this plot's ranges: the
+      // plot starts from the defaults, and the control says what is wrong with the value.
+      showValuesInControls(plot, values);
+      showMessage(plot, answer.refused.field, answer.refused.message);
+    }
   } catch (error) {
     element.dataset.plotState = "error";
     const sentence =
