@@ -35,6 +35,7 @@ NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 BLOCKS = ("refresher", "legend", "note", "key", "widget")
 MATH_TOKENS = {"math_inline": False, "math_inline_double": True, "math_block": True}
 TERM_SCHEME = "term:"
+SHORT_FORMULA = 40  # characters of TeX
 
 
 class ContentError(ValueError):
@@ -241,9 +242,11 @@ def _render_math(self, tokens, idx, options, env) -> str:
     formula = render_tex(token.content.strip(), MATH_TOKENS[token.type])
     if token.type == "math_block":
         return f'<div class="math">{formula}</div>\n'
-    trail = (token.meta or {}).get("trail")
-    if trail:  # the punctuation after a formula never starts a line of its own
-        return f'<span class="math-nowrap">{formula}{html.escape(trail, quote=False)}</span>'
+    # A short formula is never split across lines, and the punctuation after a formula never
+    # starts a line of its own.
+    trail = html.escape((token.meta or {}).get("trail", ""), quote=False)
+    if trail or len(token.content.strip()) <= SHORT_FORMULA:
+        return f'<span class="math-nowrap">{formula}{trail}</span>'
     return formula
 
 

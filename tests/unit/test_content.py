@@ -181,7 +181,10 @@ def test_blocks_render_to_their_html():
         '<p class="card-title" id="refresher-1">Quick refresher</p>\n<p>Inside.</p>\n</section>'
     ) in out
     assert '<div class="legend" role="group" aria-label="Symbols">\n<dl class="legend-list">' in out
-    assert '<dt><span class="katex">' in out and "<dd>outer function</dd>" in out
+    assert (
+        '<dt><span class="math-nowrap"><span class="katex">' in out
+        and "<dd>outer function</dd>" in out
+    )
     assert (
         '<div class="callout callout-note" role="note">\n<p class="callout-title">A note</p>'
     ) in out
@@ -243,8 +246,17 @@ def test_raw_html_in_markdown_is_escaped():
 
 def test_render_inline_has_no_paragraph_and_typesets_math():
     out = render_inline("The *weight* $w$")
-    assert out.startswith('The <em>weight</em> <span class="katex">')
+    assert out.startswith('The <em>weight</em> <span class="math-nowrap"><span class="katex">')
     assert "<p>" not in out
+
+
+def test_short_formulas_and_their_punctuation_stay_on_one_line():
+    out = render_inline("at $x$, then")
+    assert out.startswith('at <span class="math-nowrap"><span class="katex">')
+    assert out.endswith("</span>,</span> then")
+    long_tex = r"a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9"
+    assert render_inline(f"sum ${long_tex}$ here").startswith('sum <span class="katex">')
+    assert "math-nowrap" in render_inline(f"sum ${long_tex}$. Done")
 
 
 def test_render_inline_and_block_raise_tex_error_for_bad_math():
