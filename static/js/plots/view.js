@@ -91,10 +91,6 @@ function showMessage(plot, field, message) {
   plot.status.textContent = message;
 }
 
-function clearMessages(plot) {
-  plot.status.textContent = "";
-  if (plot.controls) for (const name of plot.controls.keys()) showMessage(plot, name, "");
-}
 
 function onControlInput(plot, control, immediate) {
   clearTimeout(plot.timer);
@@ -137,12 +133,17 @@ function buildControls(plot, inputs) {
   return fieldset;
 }
 
+/**
+ * Write the neuron's values into the controls and clear their messages, except in the control
+ * the student is typing in: an answer to an earlier keystroke must not overwrite the later ones.
+ */
 function showValuesInControls(plot, values) {
   if (!plot.controls) return;
   for (const [name, control] of plot.controls) {
-    if (!(name in values)) continue;
-    if (Number(control.input.value) === values[name] && control.input.value !== "") continue;
-    control.input.value = String(values[name]);
+    if (!(name in values) || control.input === document.activeElement) continue;
+    if (Number(control.input.value) !== values[name] || control.input.value === "") {
+      control.input.value = String(values[name]);
+    }
     showMessage(plot, name, "");
   }
 }
@@ -172,7 +173,7 @@ function show(plot, data) {
   if (!plot.canvas) buildFigure(plot, data);
   plot.data = data;
   plot.shown = data.values || null;
-  clearMessages(plot);
+  plot.status.textContent = "";
   if (plot.shown) showValuesInControls(plot, plot.shown);
   draw(plot);
   plot.element.dataset.plotState = "ready";
