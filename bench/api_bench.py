@@ -100,6 +100,15 @@ def rss_mb(pid):
     return float("nan")
 
 
+def cpu_seconds(pids):
+    """User + system CPU time of these processes, from /proc (robust to a busy machine)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def request(base, method, path, body):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
@@ -178,6 +187,7 @@ def main():
     args = parser.parse_args()
     duration = max(1, min(args.duration, 60))
     wrk = ensure_wrk()
+    load_before = os.getloadavg()[0]
     process, base = start_server(args.workers, cache=not args.no_cache)
     try:
         for _name, method, path, body in TARGETS:  # warm up, and make sure each one answers
@@ -188,21 +198,26 @@ def main():
         results = {}
         for name, method, path, body in TARGETS:
             print(f"{name}: {duration} s with {args.connections} connections...", flush=True)
+            workers = worker_pids(process.pid)
+            cpu = cpu_seconds(workers)
             results[name] = run_wrk(
                 wrk, base, method, path, body, duration, args.connections, args.threads
             )
+            spent = cpu_seconds(workers) - cpu
+            results[name]["cpu_us"] = spent / max(1, results[name]["requests"]) * 1e6
         rss = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
     finally:
         stop_server(process)
 
     baseline = results["ping"]["rps"]
     cache = "off" if args.no_cache else "on"
+    print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
     print(
-        f"\ngunicorn {args.workers} sync workers, wrk {args.threads} threads / "
+        f"gunicorn {args.workers} sync workers, wrk {args.threads} threads / "
         f"{args.connections} connections, {duration} s per target, engine cache {cache}\n"
     )
-    print("| target | requests/s | vs ping | p50 ms | p99 ms | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| target | requests/s | vs ping | p50 ms | p99 ms | errors | worker CPU µs/request |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     failures = []
     for name, result in results.items():
         ratio = result["rps"] / baseline
@@ -210,7 +225,7 @@ def main():
         errors = result["errors"] + result["non_2xx"]
         print(
             f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
-            f"{p99:.2f} | {errors} |"
+            f"{p99:.2f} | {errors} | {result['cpu_us']:.0f} |"
         )
         if name in MIN_RATIO and ratio < MIN_RATIO[name]:
             failures.append(f"{name}: {ratio:.0%} of ping, target {MIN_RATIO[name]:.0%}")
