@@ -4,6 +4,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from lessonengine.errors import GraphError
 from lessonengine.graph import Graph, parse
 
 N = 3  # the length of every vector
@@ -144,3 +145,31 @@ def test_gradient_check_agrees(case):
     for check in g.gradient_check():
         assert check["checked"] == check["elements"]
         assert check["rel_error"] < 1e-4, (program, check)
+
+
+TOKENS = [*"xyW_ =+-*/@().,;\n0123", "**", "e9", "L = "]
+TOKENS += [" sigmoid(", " relu(", " max(", " sum(", " log(", " bce(", " mean("]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.text(max_size=60), st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "x": st.one_of(numbers, st.lists(numbers, min_size=1, max_size=3)),
+            "y": st.one_of(numbers, st.booleans(), st.text(max_size=2), st.none()),
+            "W": st.lists(st.lists(numbers, min_size=1, max_size=3), min_size=1, max_size=3),
+        },
+    ),
+)
+def test_any_text_is_a_graph_or_a_graph_error(program, values):
+    """Whatever the text and the values, the engine answers with a graph or a GraphError."""
+    try:
+        g = Graph(program, values)
+    except GraphError as exc:
+        assert exc.message
+        return
+    g.json_text()
+    for node in g.nodes:
+        g.json_text(node.id)
