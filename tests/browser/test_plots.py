@@ -124,6 +124,35 @@ def test_a_bad_value_gets_a_message_and_the_plot_stays(page, live_server, text, 
     expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 1.00")
 
 
+def test_a_late_answer_does_not_overwrite_what_the_student_types(page, live_server):
+    open_lesson(page, live_server)
+    render(page, "loss-tangent")
+    held = []
+
+    def hold_w_2(route):
+        if "w=2&" in route.request.url:
+            held.append(route)  # answered below, once the student has typed more
+        else:
+            route.continue_()
+
+    page.route("**/api/plots/**", hold_w_2)
+    w = control(page, "w")
+    w.click()
+    w.fill("")
+    page.keyboard.type("2")
+    page.wait_for_timeout(250)  # past the debounce: w = 2 is asked for (by both neuron plots)
+    assert held
+    # The student has typed on (the input event is held back here to fix the order).
+    w.evaluate("el => { el.value = '2.5'; }")
+    for route in held:
+        route.continue_()
+    alt = plot(page, "loss-tangent").locator(".plot-alt")
+    expect(alt).to_contain_text("At w = 2.00")  # the late answer is drawn...
+    expect(w).to_have_value("2.5")  # ...and what the student typed stays
+    w.dispatch_event("input")
+    expect(alt).to_contain_text("At w = 2.50")
+
+
 def test_controls_work_from_the_keyboard(page, live_server):
     open_lesson(page, live_server)
     render(page, "loss-tangent")
