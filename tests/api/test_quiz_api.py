@@ -452,3 +452,31 @@ def test_no_personal_data_is_stored(app):
     columns = {c.name for c in store_module.learners.columns}
     assert columns == {"id", "created_at"}
     assert os.path.basename(store_module.DEFAULT_FILE) == "lessons.db"
+
+
+# --- Per-learner responses are never shared --------------------------------------------------
+
+
+def test_compressed_responses_are_never_shared_between_learners(app, quiz):
+    """Browsers send Accept-Encoding: a compressed response must still be this learner's own."""
+    import gzip
+    import json
+
+    def body(response):
+        data = response.data
+        if response.headers.get("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        return json.loads(data)
+
+    gz = {"Accept-Encoding": "gzip"}
+    first, second = app.test_client(), app.test_client()
+    right, wrong = right_and_wrong(quiz, "neuron-dw")
+    body(first.get(QUIZ, headers=gz))
+    mine = body(first.post(answer_url("neuron-dw"), json={"choice": right}, headers=gz))
+    theirs = body(second.post(answer_url("neuron-dw"), json={"choice": wrong}, headers=gz))
+    assert mine["correct"] is True and theirs["correct"] is False
+    assert body(first.get(QUIZ, headers=gz))["progress"]["answered"]["neuron-dw"]["choice"] == right
+    assert (
+        body(second.get(QUIZ, headers=gz))["progress"]["answered"]["neuron-dw"]["choice"] == wrong
+    )
+    assert body(app.test_client().get(QUIZ, headers=gz))["progress"]["answered"] == {}

@@ -52,17 +52,20 @@ function buildQuestion(question, index, total, uid) {
   legend.append(count, serverHtml("span", "quiz-prompt", question.prompt));
   const list = element("div", { class: "quiz-choices" });
   const choices = new Map();
-  for (const choice of question.choices) {
+  question.choices.forEach((choice, position) => {
     const id = `${base}-${choice.id}`;
     const row = element("div", { class: "quiz-choice", "data-choice": choice.id });
     const input = element("input", { type: "radio", id, name: base, value: choice.id });
     const label = element("label", { for: id, class: "quiz-choice-label" });
     const tag = element("span", { class: "quiz-tag" });
-    label.append(serverHtml("span", "quiz-choice-text", choice.text), tag);
+    // A letter by position: something to say ("I picked B") and a name for every choice even
+    // when its text is all math (tools that cannot read MathML still find a label).
+    const letter = element("span", { class: "quiz-choice-letter" }, `${String.fromCharCode(65 + position)}.`);
+    label.append(letter, " ", serverHtml("span", "quiz-choice-text", choice.text), tag);
     row.append(input, label);
     list.append(row);
     choices.set(choice.id, { row, input, tag });
-  }
+  });
   fieldset.append(legend, list);
 
   const check = element("button", { type: "submit", class: "quiz-button quiz-check" }, "Check");

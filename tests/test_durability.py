@@ -1,0 +1,223 @@
+"""Nothing acknowledged is lost: answers survive SIGKILL of the server, and concurrent answers from
+many learners all land. The crash test runs the production server (gunicorn, two workers)."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "chain-rule-in-networks"
+QUESTIONS = ["neuron-dw", "linear-transpose", "error-reuse"]
+CHOICES = ["a", "b", "c", "d"]
+
+
+def answer_url(base, question):
+    return f"{base}/api/lessons/{LESSON}/quiz/{question}/answer"
+
+
+class Gunicorn:
+    """The app under gunicorn on a free loopback port, in its own process group."""
+
+    def __init__(self, instance: Path, log: Path, workers: int = 2):
+        env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+        env.update(INSTANCE_PATH=str(instance), WEB_CONCURRENCY=str(workers))
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        command += ["--bind", "127.0.0.1:0", "--access-logfile", "/dev/null"]
+        command += ["--error-logfile", str(log), "app:app"]
+        self.log = log
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        self.url = self._wait_for_url()
+        self._wait_until_serving()
+
+    def _wait_for_url(self) -> str:
+        # Port 0 picks a free port; gunicorn writes the one it got in its log.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self._log_text()}")
+            for line in self._log_text().splitlines():
+                if "Listening at: " in line:
+                    return line.split("Listening at: ", 1)[1].split()[0]
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start: {self._log_text()}")
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/ping", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn is not answering: {self._log_text()}")
+
+    def _log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: no handler runs, nothing is flushed."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def learner_of(session: requests.Session, secret_key: str) -> str:
+    """The learner id inside a session cookie, read with the app's key (as the app reads it)."""
+    reader = Flask("reader")
+    reader.secret_key = secret_key
+    serializer = SecureCookieSessionInterface().get_signing_serializer(reader)
+    return serializer.loads(session.cookies["session"])["learner"]
+
+
+def stored_attempts(database: Path) -> Counter:
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT learner, question, choice FROM attempts").fetchall()
+    return Counter(rows)
+
+
+@pytest.mark.slow
+def test_acknowledged_answers_survive_sigkill_of_the_server(tmp_path):
+    instance = tmp_path / "instance"
+    server = Gunicorn(instance, tmp_path / "first.log")
+    sessions = [requests.Session() for _ in range(6)]
+    acknowledged = []  # (session index, question, choice) of every 200
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def keep_answering(index: int) -> None:
+        # Keep answering until the server dies under us; record what it acknowledged.
+        session, step = sessions[index], 0
+        while not stop.is_set():
+            question, choice = QUESTIONS[step % 3], CHOICES[(step + index) % 4]
+            step += 1
+            try:
+                response = session.post(
+                    answer_url(server.url, question), json={"choice": choice}, timeout=10
+                )
+            except requests.RequestException:
+                return  # the server is gone: this answer was never acknowledged
+            if response.status_code == 200:
+                with lock:
+                    acknowledged.append((index, question, choice))
+            else:
+                return
+
+    try:
+        threads = [threading.Thread(target=keep_answering, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        wanted = 60
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < wanted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Killed while answers are still in flight: those may or may not be stored, but every
+        # acknowledged one must be.
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+    finally:
+        stop.set()
+        server.stop()
+    assert len(acknowledged) >= wanted, "the server answered too slowly to test anything"
+
+    key = (instance / "secret_key").read_text().strip()
+    learners = [learner_of(s, key) for s in sessions]
+    expected = Counter((learners[i], q, c) for i, q, c in acknowledged)
+    stored = stored_attempts(instance / "lessons.db")
+    missing = expected - stored
+    assert not missing, f"acknowledged but lost after SIGKILL: {missing}"
+    # At most one answer per learner was in flight when the server died.
+    assert sum(stored.values()) <= len(acknowledged) + len(sessions)
+
+    # Started again on the same folder: the same key, so each learner finds their progress.
+    again = Gunicorn(instance, tmp_path / "second.log")
+    try:
+        assert (instance / "secret_key").read_text().strip() == key
+        for index, session in enumerate(sessions):
+            mine = [(q, c) for i, q, c in acknowledged if i == index]
+            if not mine:
+                continue
+            reply = session.get(f"{again.url}/api/lessons/{LESSON}/quiz", timeout=10)
+            assert reply.status_code == 200
+            answered = reply.json()["progress"]["answered"]
+            first = {}
+            for question, choice in mine:
+                first.setdefault(question, choice)
+            for question, choice in first.items():
+                assert answered[question]["choice"] == choice, (index, question)
+        assert stored_attempts(instance / "lessons.db") == stored  # nothing new, nothing gone
+    finally:
+        again.stop()
+
+
+@pytest.mark.slow
+def test_many_learners_answering_at_once_through_gunicorn_all_land(tmp_path):
+    instance = tmp_path / "instance"
+    server = Gunicorn(instance, tmp_path / "server.log")
+    try:
+        results = run_learners(server.url, learners=24, threads=12)
+    finally:
+        server.stop()
+    key = (instance / "secret_key").read_text().strip()
+    expected = Counter(
+        (learner_of(session, key), question, choice)
+        for session, answers in results
+        for question, choice in answers
+    )
+    assert sum(expected.values()) == 24 * 3
+    assert stored_attempts(instance / "lessons.db") == expected
+
+
+def run_learners(base_url: str, learners: int, threads: int):
+    """`learners` sessions, each answering the three questions, spread over `threads` threads."""
+
+    def one_learner(index: int):
+        session = requests.Session()
+        assert session.get(f"{base_url}/api/lessons/{LESSON}/quiz", timeout=30).status_code == 200
+        answers = []
+        for step, question in enumerate(QUESTIONS):
+            choice = CHOICES[(index + step) % 4]
+            response = session.post(
+                answer_url(base_url, question), json={"choice": choice}, timeout=30
+            )
+            assert response.status_code == 200, response.text
+            answers.append((question, choice))
+        progress = response.json()["progress"]
+        assert progress["current"] is None and set(progress["answered"]) == set(QUESTIONS)
+        return session, answers
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(one_learner, range(learners)))
+
+
+def test_many_learners_answering_at_once_through_the_live_server_all_land(live_server, live_app):
+    store = live_app.extensions["store"]
+    before = len(store.attempts(lesson=LESSON))
+    results = run_learners(live_server, learners=30, threads=10)
+    key = live_app.config["SECRET_KEY"]
+    for session, answers in results:
+        mine = store.attempts(lesson=LESSON, learner=learner_of(session, key))
+        assert [(a.question, a.choice) for a in mine] == answers
+    assert len(store.attempts(lesson=LESSON)) == before + 30 * 3
