@@ -1,30 +1,25 @@
-// The engine's JSON API from the browser: three calls; failures become sentences to show.
+// The engine's JSON API from the browser: three calls; any failure becomes a sentence to show.
 import { apiUrl } from "../config.js";
 
-/** A failure in words, with the engine's line, column and node when it names them. */
+/** A failure in words; kind "network" (no answer), "input" (4xx) or "server"; line, column, node if named. */
 class GraphError extends Error {
-  constructor(message, { status = 0, line = null, column = null, node = null } = {}) {
+  constructor(message, status = 0, data = {}) {
     super(message);
-    // "network": no answer; "input": 4xx, the program or values are at fault; "server": 5xx.
     this.kind = !status ? "network" : status < 500 ? "input" : "server";
-    Object.assign(this, { status, line, column, node });
+    this.line = data.line;
+    this.column = data.column;
+    this.node = data.node;
   }
 }
 
-/** One request; a failure of any kind becomes a GraphError. */
 async function request(path, body) {
-  const init = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  let response;
-  try {
-    response = await fetch(apiUrl(path), init);
-  } catch (_error) {
+  const init = body && { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(apiUrl(path), init).catch(() => {
     throw new GraphError("The server cannot be reached; check the connection and try again.");
-  }
+  });
   const data = await response.json().catch(() => null); // a proxy's error page is not JSON
   if (response.ok && data) return data;
-  const fallback = response.ok ? "The server's answer could not be read." : `The server answered with an error (${response.status}).`;
-  const { message = fallback, line = null, column = null, node = null } = data || {};
-  throw new GraphError(message, { status: response.status || 500, line, column, node });
+  throw new GraphError(data?.message || `The server answered with an error (${response.status}).`, response.status, data || {});
 }
 
 /** The engine's presets: [{id, title, description, program, values}]. */

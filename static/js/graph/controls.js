@@ -27,7 +27,7 @@ function createControls(parts, handlers) {
   c.select = make("select", { id: `graph-preset-${uid}`, class: "graph-preset" });
   c.select.addEventListener("change", () => handlers.onPreset(c.select.value));
   parts.toolbar.append(make("label", { for: c.select.id }, "Example "), c.select);
-  const bar = make("div", { class: "graph-step-buttons", role: "toolbar", "aria-label": "Step through the passes" });
+  const bar = make("div", { class: "graph-step-buttons" });
   for (const [action, text] of [["forward", "Forward step"], ["backward", "Backward step"], ["play", "Play backward"], ["reset", "Reset"]]) {
     const key = action[0].toUpperCase();
     const button = (c.buttons[action] = make("button", { type: "button", class: "graph-button", "data-action": action, "aria-keyshortcuts": key }, `${text} `));
@@ -38,10 +38,10 @@ function createControls(parts, handlers) {
   c.counter = make("p", { class: "graph-note" });
   parts.steps.append(bar, c.counter);
   c.list = make("div");
-  parts.inputs.append(make("legend", {}, "Inputs"), make("p", { class: "graph-note" }, "Change an input: the engine recomputes every value and gradient."), c.list);
+  parts.inputs.append(make("legend", {}, "Inputs"), c.list);
   c.toggle = make("input", { type: "checkbox", role: "switch", id: `graph-check-${uid}`, class: "graph-switch" });
   c.toggle.addEventListener("change", () => handlers.onCheck(c.toggle.checked));
-  parts.check.append(c.toggle, make("label", { for: c.toggle.id }, "Gradient check: show each input's numerical gradient next to its analytic one"));
+  parts.check.append(c.toggle, make("label", { for: c.toggle.id }, "Gradient check: the numerical gradient of each input next to the analytic one"));
   return c;
 }
 
@@ -112,7 +112,7 @@ function drawControls(c, view) {
   c.buttons.backward.disabled = !done && cursor < n;
   c.buttons.play.firstChild.textContent = playing ? "Pause " : "Play backward ";
   c.buttons.play.setAttribute("aria-pressed", playing);
-  c.counter.textContent = done ? "Both passes computed. Step to replay them one node at a time." : cursor < n ? `Forward pass: ${cursor} of ${n} nodes computed.` : `Backward pass: ${cursor - n} of ${n} gradients computed.`;
+  c.counter.textContent = done ? "Both passes computed; step to replay them." : cursor < n ? `Forward pass: ${cursor} of ${n} values.` : `Backward pass: ${cursor - n} of ${n} gradients.`;
   c.toggle.checked = view.check;
 }
 

@@ -1,5 +1,5 @@
-// A layered layout, left to right (Sugiyama in small): layers by depth, dummy points on long
-// edges, barycentre sweeps against crossings, then heights pulled towards neighbours.
+// Layered layout, left to right (Sugiyama in small): layers by depth, dummy points on long edges,
+// barycentre sweeps against crossings, heights pulled towards neighbours.
 
 /** Depth: the longest path from a source; a source sits just left of its first consumer. */
 function assignLayers(nodes) {
@@ -7,9 +7,9 @@ function assignLayers(nodes) {
   const children = new Map(nodes.map((n) => [n.id, []]));
   for (const n of nodes) {
     n.parents.forEach((p) => children.get(p).push(n.id));
-    layer.set(n.id, Math.max(0, ...n.parents.map((p) => layer.get(p) + 1))); // parents come first
+    layer.set(n.id, Math.max(0, ...n.parents.map((p) => layer.get(p) + 1)));
   }
-  // Else an input used only near the loss (the label y) draws a long edge across the graph.
+  // Else an input used only by the loss (the label y) has a long edge across the graph.
   for (const n of nodes) if (!n.parents.length && children.get(n.id).length) layer.set(n.id, Math.min(...children.get(n.id).map((k) => layer.get(k))) - 1);
   return { layer, children };
 }
@@ -65,7 +65,7 @@ function orderLayers(vertices, depth) {
   return best;
 }
 
-/** Heights near the wished ones, in order, gaps[i] apart: the mean of a downward and an upward pass. */
+/** Heights near the wishes, in order, gaps apart: the mean of a down and an up pass. */
 function pack(wishes, gaps) {
   const n = wishes.length;
   const [down, up] = [[], []];
@@ -74,17 +74,13 @@ function pack(wishes, gaps) {
   return down.map((d, i) => (d + up[i]) / 2); // both keep the gaps, so their mean does too
 }
 
-/**
- * Lay out `nodes` ([{id, parents}] in topological order) left to right; sizeOf(node) = {w, h}.
- * Returns {boxes: Map id -> {x, y, w, h, layer}, edges: [{from, to, index, points, d}], layers,
- * children, width, height} in viewBox units.
- */
+/** Lay out nodes ([{id, parents}], topological order): {boxes, edges, layers, children, width, height}. */
 function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
   const size = new Map(nodes.map((n) => [n.id, sizeOf(n)]));
   const { layer, children } = assignLayers(nodes);
   const { vertices, edges } = properGraph(nodes, layer);
   const layers = orderLayers(vertices, Math.max(0, ...layer.values()));
-  // Heights: stacked first, then each vertex pulled towards the mean of its neighbours.
+  // Heights: stacked, then pulled towards the mean of the neighbours.
   const y = new Map();
   const half = (id) => (size.has(id) ? (size.get(id).h + gapY) / 2 : 7);
   const gapsOf = (order) => order.map((id, i) => (i ? half(order[i - 1]) + half(id) : 0));
@@ -119,7 +115,6 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
       const [from, to] = [boxes.get(e.from), boxes.get(e.to)];
       const middle = e.chain.slice(1, -1).map((id) => [columnX[vertices.get(id).layer], y.get(id) + shift]);
       const points = [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
-      // A smooth path that leaves and enters each point horizontally.
       const d = points.map(([x1, y1], i) => (i ? `C${f((points[i - 1][0] + x1) / 2)},${f(points[i - 1][1])} ${f((points[i - 1][0] + x1) / 2)},${f(y1)} ` : "M") + `${f(x1)},${f(y1)}`);
       return { ...e, points, d: d.join(" ") };
     }),
@@ -130,4 +125,4 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
   };
 }
 
-export { layout, countCrossings };
+export { layout };

@@ -6,11 +6,7 @@ const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(
 const plain = (html) => html.replace(/<[^>]*>/g, "");
 const SYMBOLS = { partial: "∂", sigma: "σ", top: "T", cdot: "·", times: "×", ge: "≥", le: "≤", quad: " ", ",": "·", " ": " ", left: "", right: "" };
 
-/**
- * The engine's TeX rules as readable HTML, without KaTeX in the browser: \frac (∂z/∂w), sub- and
- * superscripts, \bar, \text, \begin{cases}. The engine writes \, only between factors: it shows
- * as ·. An unknown command shows as its name, never as markup.
- */
+/** The engine's TeX rules as HTML without KaTeX: \frac, ^, _, \bar, \text, cases; \, (only between factors) as ·. */
 function texToHtml(tex) {
   const src = tex.replace(/\\begin\{cases\}(.*?)\\end\{cases\}/g, (_m, body) => {
     const rows = body.split("\\\\").map((row) => row.split("&"));
@@ -49,18 +45,18 @@ function texToHtml(tex) {
   return html.replace(/\s+/g, " ").trim();
 }
 
-/** A number with its exact value in data-value, for tests and for copying. */
+/** A number; its exact value in data-value. */
 const num = (v, field = "", cls = "") => `<span class="num ${cls}"${field && ` data-field="${field}"`}${typeof v === "number" ? ` data-value="${v}"` : ""}>${f(v)}</span>`;
 
-/** A vector (one row) or a matrix as a small table; each cell keeps its exact value. */
+/** A vector (one row) or a matrix as a small table. */
 function matrix(value, field, caption = "") {
   const rows = (Array.isArray(value[0]) ? value : [value]).map((row) => `<tr>${row.map((v) => `<td data-value="${v}">${f(v)}</td>`).join("")}</tr>`);
   return `<table class="graph-matrix" data-field="${field}">${caption && `<caption>${caption}</caption>`}${rows.join("")}</table>`;
 }
 
 const shapeOf = (v) => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
-const pending = (field, why = "") => `<span class="num is-pending" data-field="${field}">not computed yet${why}</span>`;
-const column = (s) => (s.length === 1 ? [s[0], 1] : s); // in a matrix product a vector is a column
+const pending = (field) => `<span class="num is-pending" data-field="${field}">not computed yet</span>`;
+const column = (s) => (s.length === 1 ? [s[0], 1] : s); // a vector as a column
 const paren = (s) => `(${s.join("×") || "number"})`;
 
 /** The chain rule with shapes for a matrix product: where the transpose comes from. */
@@ -72,21 +68,21 @@ function matmulShapes(slot, [left, right], upstream) {
   return `<p class="graph-shapes" data-field="shapes">${text}${note}</p>`;
 }
 
-/** One input: its local gradient (rule and number) and the signal it gets, numbers plugged in. */
+/** One input: local gradient (rule, number) and the signal it gets. */
 function inputItem(entry, slot, { details, node, known, nodes }) {
   const parent = nodes.get(entry.parent);
   const signal = details.signals[slot].value;
   const rule = texToHtml(entry.rule || "");
   const v = entry.value;
   let local;
-  // A rule that already ends in its number ("∂z/∂b = 1") is not followed by "= 1" again.
+  // A rule ending in its number (∂z/∂b = 1) is not followed by "= 1" again.
   if (known.value && typeof v === "number" && plain(rule).endsWith(`= ${f(v)}`)) local = `<span class="num tex" data-field="local" data-value="${v}">${rule}</span>`;
   else {
-    const value = !known.value ? pending("local") : v === null ? "a Jacobian of more than two dimensions (not listed)" : Array.isArray(v) ? matrix(v, "local", `local gradient [${formatShape(shapeOf(v))}]`) : num(v, "local");
+    const value = !known.value ? pending("local") : v === null ? "a Jacobian of 3 or 4 dimensions (not listed)" : Array.isArray(v) ? matrix(v, "local", `local gradient [${formatShape(shapeOf(v))}]`) : num(v, "local");
     local = `<span class="tex">${rule}</span> = ${value}`;
   }
   const sent = !known.grad
-    ? pending("signal", `: the backward pass has not reached ${esc(nodeTitle(node))}`)
+    ? pending("signal")
     : Array.isArray(signal)
       ? matrix(signal, "signal", `signal [${formatShape(parent.shape)}]`)
       : typeof v === "number" && typeof details.grad === "number"
@@ -94,18 +90,17 @@ function inputItem(entry, slot, { details, node, known, nodes }) {
         : num(signal, "signal", "is-grad");
   const shapes = node.op === "matmul" ? matmulShapes(slot, node.parents.map((p) => nodes.get(p)), node.shape) : "";
   const shape = isTensor(parent.shape) ? ` <span class="shape">[${formatShape(parent.shape)}]</span>` : "";
-  return `<li class="graph-input" data-parent="${esc(entry.parent)}"><p>To <strong>${esc(nodeTitle(parent))}</strong>${shape}</p><p>Local gradient: ${local}</p><p class="graph-signal">Signal sent back: ${sent}</p>${shapes}</li>`;
+  return `<li data-parent="${esc(entry.parent)}"><p>To <strong>${esc(nodeTitle(parent))}</strong>${shape}</p><p>Local gradient: ${local}</p><p class="graph-signal">Signal sent back: ${sent}</p>${shapes}</li>`;
 }
 
 function panelHtml(ctx) {
   const { details, node, known, nodes } = ctx;
   const title = esc(nodeTitle(node));
   const symbol = opSymbol(node.op) === node.op ? "" : ` (${opSymbol(node.op)})`;
-  const fact = (kind, label, v) => `<div><dt><span class="swatch is-${kind}"></span>${label}</dt><dd>${v === undefined ? pending(kind) : v === null ? "none (a constant)" : Array.isArray(v) ? matrix(v, kind) : num(v, kind, `is-${kind}`)}</dd></div>`;
+  const fact = (kind, label, v) => `<div><dt>${label}</dt><dd>${v === undefined ? pending(kind) : v === null ? "none (a constant)" : Array.isArray(v) ? matrix(v, kind) : num(v, kind, `is-${kind}`)}</dd></div>`;
   let html = `<h3 class="graph-panel-title" data-node-title="${esc(node.id)}">${title} <span class="graph-panel-op">${esc(opName(node.op) + symbol)}${isTensor(node.shape) ? ` [${formatShape(node.shape)}]` : ""}</span></h3><dl class="graph-facts">`;
   html += fact("value", "Value (forward)", known.value ? details.value : undefined);
   html += `${fact("grad", `Gradient from the loss, ∂L/∂${/[·+−×@]/.test(title) ? `(${title})` : title}`, node.op === "const" ? null : known.grad ? details.grad : undefined)}</dl>`;
-  // Where a node feeds several others, its gradient is the sum of what arrives from each.
   const incoming = details.incoming;
   if (incoming.length > 1 && known.grad) {
     const scalar = incoming.every((item) => typeof item.value === "number");
@@ -116,11 +111,11 @@ function panelHtml(ctx) {
   return `${html}<p class="graph-role">${esc(details.role)}</p>`;
 }
 
-/** Draw the panel ({node, details, known, nodes}); it is a live region: replaced only on change. */
+/** Draw the panel ({node, details, known, nodes}); a live region: replaced only on change. */
 function drawPanel(panel, input) {
   const { node, details } = input;
-  // While the engine answers (a few ms), what is shown stays, marked busy: no flash of "loading".
-  const html = !node ? `<p class="graph-panel-hint">Click, tap or press Enter on a node to see its local gradient and the signal it sends back.</p>` : details ? panelHtml(input) : panel.html;
+  // While the engine answers (a few ms) the last content stays, marked busy.
+  const html = !node ? `<p class="graph-panel-hint">Select a node to see its local gradient and the signal it sends back.</p>` : details ? panelHtml(input) : panel.html;
   panel.element.setAttribute("aria-busy", Boolean(node && !details));
   if (html !== panel.html) panel.element.innerHTML = panel.html = html;
 }

@@ -34,7 +34,7 @@ function guessInputs(program) {
 /** The editor in `container`: a labelled textarea, a hint, and the place where errors show. */
 function createEditor(container, { onProgram }) {
   container.innerHTML = `<label for="graph-program" class="graph-editor-label">Program</label>
-<p id="graph-program-hint" class="graph-note">One assignment a line, as in z = w*x + b; names never assigned are inputs; the last line is the loss. Use + - * / ** @ and sigmoid, relu, tanh, exp, log, max, sum, mean, bce, mse.</p>
+<p id="graph-program-hint" class="graph-note">One assignment a line (z = w*x + b); names never assigned are inputs; the last line is the loss. Use + - * / ** @, sigmoid, relu, tanh, exp, log, max, sum, mean, bce, mse.</p>
 <textarea id="graph-program" class="graph-program" rows="6" spellcheck="false" autocapitalize="off" aria-describedby="graph-program-hint graph-program-error"></textarea>
 <div id="graph-program-error" class="graph-program-error" role="alert"></div>`;
   const textarea = container.querySelector("textarea");

@@ -1,12 +1,12 @@
-// The graph in SVG: buildView makes the elements once per graph structure, drawView only sets
-// text, attributes and classes. Keyboard moves between nodes live here, next to the geometry.
+// The graph in SVG: buildView makes the elements once per structure, drawView only sets text,
+// attributes and classes. Arrow-key moves live here, next to the geometry.
 import { layout } from "./layout.js";
 
 const SYMBOLS = { add: "+", sub: "−", mul: "×", div: "÷", pow: "^", neg: "−", identity: "=", matmul: "@", sigmoid: "σ", sum: "Σ" };
-const NAMES = { add: "addition", sub: "subtraction", mul: "multiplication", div: "division", pow: "power", neg: "negation", matmul: "matrix product", bce: "cross-entropy", mse: "squared error", const: "constant" };
+const NAMES = { add: "addition", sub: "subtraction", mul: "multiplication", div: "division", matmul: "matrix product", const: "constant" };
 let uid = 0;
 
-/** A number as students read it: 4 significant digits, a true minus sign, "—" when missing. */
+/** A number as read: 4 significant digits, a true minus sign, "—" when missing. */
 function formatNumber(v) {
   if (typeof v !== "number" || !Number.isFinite(v)) return v === null || v === undefined ? "—" : String(v).replace("-", "−");
   const a = Math.abs(v);
@@ -19,7 +19,7 @@ const opSymbol = (op) => SYMBOLS[op] || op;
 const opName = (op) => NAMES[op] || op;
 const edgeKey = (from, to, slot) => `${from}>${to}#${slot}`;
 
-/** A node's name as drawn: its own, or for an unnamed result the expression it computes (w·x). */
+/** A node's name: its own, or for an unnamed result its expression (w·x). */
 function nodeTitle(node) {
   const text = node.id[0] === "_" && node.tex ? node.tex.replace(/\\left|\\right/g, "").replace(/\\,/g, "·").replace(/[_{}\\\s]/g, "") : "";
   return text && text.length < 15 ? text : node.label || node.id;
@@ -33,7 +33,7 @@ function el(name, attributes, parent) {
 
 const toggle = (node, name, on) => node.classList.toggle(name, Boolean(on));
 
-/** The SVG canvas in `host`; handlers = {onActivate(id), onMove(id), onIntent(id)}. */
+/** The SVG canvas in `host`; handlers = {onActivate(id), onMove(id)}. */
 function createView(host, handlers) {
   const svg = el("svg", { class: "graph-svg", role: "group" }, host);
   const defs = el("defs", {}, svg);
@@ -48,8 +48,6 @@ function createView(host, handlers) {
   const target = (event) => event.target.closest?.("[data-node]")?.dataset.node;
   svg.addEventListener("click", (event) => target(event) && handlers.onActivate(target(event)));
   svg.addEventListener("keydown", (event) => onKeydown(view, event, target(event)));
-  // Intent (a pointer over a node, the focus on it) lets the widget ask the engine early.
-  for (const type of ["pointerover", "focusin"]) svg.addEventListener(type, (event) => target(event) && handlers.onIntent(target(event)));
   return view;
 }
 
@@ -64,13 +62,12 @@ function buildView(view, nodes, output) {
   view.nodes.clear();
   view.edges.clear();
   view.svg.setAttribute("viewBox", `0 0 ${Math.round(g.width)} ${Math.round(g.height)}`);
-  // Below 70% the labels get too small to read: the canvas pans instead.
+  // Below 70% the labels are too small to read: the canvas pans instead.
   Object.assign(view.svg.style, { minWidth: `${Math.round(g.width * 0.7)}px`, maxWidth: `${Math.round(g.width * 1.25)}px` });
   for (const e of g.edges) {
     const key = edgeKey(e.from, e.to, e.index);
     const path = el("path", { class: "graph-edge", d: e.d, "marker-end": view.arrows[0], "data-from": e.from, "data-to": e.to }, edgeGroup);
     const flow = el("path", { class: "graph-flow", d: e.d, "marker-start": view.arrows[1] }, flowGroup);
-    // The middle segment's curve passes through the mean of its ends.
     const [a, b] = [e.points[(e.points.length - 1) >> 1], e.points[e.points.length >> 1]];
     const label = el("text", { class: "graph-edge-label", x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 - 5, "text-anchor": "middle", "aria-hidden": "true" }, labelGroup);
     view.edges.set(key, { key, path, flow, label });
@@ -88,14 +85,14 @@ function buildView(view, nodes, output) {
   }
 }
 
-/** One line of a node: a caption and the number (the shape of an array, "—" if not computed). */
+/** One line of a node: caption and number (an array's shape; "—" if not computed). */
 function drawLine(text, caption, value, shape) {
   const shown = value === undefined ? "—" : value === null ? "" : isTensor(shape) ? `[${formatShape(shape)}]` : formatNumber(value);
   if (text.dataset.text !== caption + shown) {
     text.dataset.text = caption + shown;
     text.innerHTML = `<tspan class="graph-node-caption">${caption} </tspan>${shown}`;
   }
-  // The exact number behind the rounded label, for tests and tools; absent while not computed.
+  // The exact number behind the rounded label, for tests and tools.
   if (value === undefined || value === null) text.removeAttribute("data-raw");
   else text.setAttribute("data-raw", JSON.stringify(value));
   toggle(text, "is-pending", value === undefined);
@@ -103,11 +100,7 @@ function drawLine(text, caption, value, shape) {
 
 const words = (name, v, shape) => (v === undefined ? `${name} not computed yet` : isTensor(shape) ? `${name} a ${shape.join(" by ")} array` : `${name} ${formatNumber(v)}`);
 
-/**
- * Set everything from `scene`: {nodes: [{id, op, shape, value, grad}] (undefined: not computed yet),
- * selected, focused, current, signals and incoming: Map edge key -> number|null (strong, light
- * highlight), forward: Set of edge keys, checks: Map input -> {text, ok} or false}.
- */
+/** Set everything from `scene` (see widget.js): values undefined are not computed yet. */
 function drawView(view, scene) {
   for (const n of scene.nodes) {
     const { node, value, grad, check, data } = view.nodes.get(n.id);
@@ -134,15 +127,14 @@ function drawView(view, scene) {
     toggle(e.path, "is-signal", strong);
     toggle(e.path, "is-incoming", light);
     toggle(e.path, "is-forward", scene.forward.has(e.key));
-    // A new highlight starts the flow animation; no forced layout, the class comes back later.
+    // A new highlight restarts the flow animation (no forced layout: the class comes back later).
     toggle(e.flow, "is-active", strong || light);
     toggle(e.flow, "is-incoming", light);
     e.label.textContent = typeof number === "number" ? formatNumber(number) : "";
-    toggle(e.label, "is-incoming", light);
   }
 }
 
-/** The node an arrow key moves to: connected nodes first, the nearest in that direction. */
+/** The node an arrow key moves to: ←/→ a parent/child, ↑/↓ the nearest in the layer, else anywhere. */
 function neighbour(view, id, key) {
   const { boxes, children, layers } = view.geometry;
   const here = boxes.get(id);
@@ -152,10 +144,7 @@ function neighbour(view, id, key) {
   const dy = (b) => Math.abs(b.y - here.y);
   if (key === "ArrowLeft" || key === "ArrowRight") return nearest(key === "ArrowLeft" ? parents : kids, dy);
   const side = (o) => (key === "ArrowUp" ? -1 : 1) * (boxes.get(o).y - here.y) > 1;
-  const near = new Set(layers[here.layer]);
-  for (const p of parents) children.get(p).forEach((k) => near.add(k));
-  for (const k of kids) view.nodes.get(k).data.parents.forEach((p) => near.add(p));
-  const close = [...near].filter(side);
+  const close = layers[here.layer].filter(side);
   return nearest(close.length ? close : [...boxes.keys()].filter(side), (b) => dy(b) + 2 * Math.abs(b.x - here.x));
 }
 
