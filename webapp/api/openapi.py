@@ -478,3 +478,182 @@ def plots_section():
 
 
 SECTIONS.append(plots_section)
+
+
+# --- Quiz (issue 5): the lesson quiz, by webapp/api/quiz.py ---------------------------------------
+# Kept as its own section at the end of this file; it adds itself to SECTIONS.
+
+
+def quiz_section():
+    def quiz_error(description):
+        return {"description": description, "content": json_content(ref("QuizError"))}
+
+    answered = {
+        "type": "object",
+        "description": "An answered question: the first answer of the round, what was right "
+        "and why. Only answered questions appear, so nothing is given away early.",
+        "required": ["choice", "correct", "correct_choice", "feedback", "explanation"],
+        "properties": {
+            "choice": {"type": "string"},
+            "correct": {"type": "boolean"},
+            "correct_choice": {"type": "string"},
+            "feedback": {"type": "string", "description": "HTML: the feedback for `choice`."},
+            "explanation": {"type": "string", "description": "HTML."},
+        },
+    }
+    schemas = {
+        "QuizError": {
+            "type": "object",
+            "description": "An Error; for a bad choice, `choices` lists the question's ids.",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "choices": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "QuizAnswered": answered,
+        "QuizProgress": {
+            "type": "object",
+            "description": "The learner's place in the current round (kept on the server, so a "
+            "reload finds it).",
+            "required": ["round", "answered", "score", "total", "current", "missed"],
+            "properties": {
+                "round": {"type": "integer", "minimum": 1, "description": "Try again adds one."},
+                "answered": {
+                    "type": "object",
+                    "description": "By question id.",
+                    "additionalProperties": ref("QuizAnswered"),
+                },
+                "score": {"type": "integer", "minimum": 0},
+                "total": {"type": "integer", "minimum": 1},
+                "current": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "description": "Index of the first unanswered question; null when done.",
+                },
+                "missed": {
+                    "type": "array",
+                    "description": "Ids of the questions answered wrongly, in quiz order.",
+                    "items": {"type": "string"},
+                },
+            },
+        },
+        "Quiz": {
+            "type": "object",
+            "description": "The questions without their answers, each with its choices in this "
+            "learner's order for this round, and the learner's progress.",
+            "required": ["lesson", "questions", "progress"],
+            "properties": {
+                "lesson": {"type": "string"},
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "prompt", "choices"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "prompt": {"type": "string", "description": "HTML (KaTeX math)."},
+                            "choices": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id", "text"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "text": {"type": "string", "description": "HTML."},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "progress": ref("QuizProgress"),
+            },
+        },
+        "QuizAnswerRequest": {
+            "type": "object",
+            "required": ["choice"],
+            "properties": {"choice": {"type": "string", "examples": ["a"]}},
+        },
+        "QuizResult": {
+            "type": "object",
+            "required": ["correct", "correct_choice", "feedback", "explanation", "progress"],
+            "properties": {
+                "correct": {"type": "boolean"},
+                "correct_choice": {"type": "string"},
+                "feedback": {"type": "string", "description": "HTML: for the chosen answer."},
+                "explanation": {"type": "string", "description": "HTML."},
+                "progress": ref("QuizProgress"),
+            },
+        },
+    }
+    lesson = {
+        "name": "lesson",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "examples": ["chain-rule-in-networks"]},
+    }
+    question = {
+        "name": "question",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "examples": ["neuron-dw"]},
+    }
+    not_found = quiz_error("No quiz for this lesson, or no such question.")
+    unavailable = quiz_error("The database could not be reached; try again.")
+    cookie = (
+        "The learner is anonymous: a random id in a signed, HttpOnly, SameSite=Lax session "
+        "cookie, set on the first call."
+    )
+    paths = {
+        "/api/lessons/{lesson}/quiz": {
+            "get": {
+                "summary": "The lesson's quiz questions, without answers, and the progress.",
+                "description": cookie,
+                "operationId": "getQuiz",
+                "parameters": [lesson],
+                "responses": {
+                    "200": ok("The quiz.", ref("Quiz")),
+                    "404": not_found,
+                    "503": unavailable,
+                },
+            }
+        },
+        "/api/lessons/{lesson}/quiz/{question}/answer": {
+            "post": {
+                "summary": "Answer one question: graded, stored, then explained.",
+                "description": cookie + " The attempt is committed before the answer is sent. "
+                "Only the first answer of a round counts in the progress; every one is stored.",
+                "operationId": "answerQuizQuestion",
+                "parameters": [lesson, question],
+                "requestBody": json_body(ref("QuizAnswerRequest"), "The chosen answer's id."),
+                "responses": {
+                    "200": ok("Right or not, the feedback and why.", ref("QuizResult")),
+                    "400": quiz_error(
+                        "Missing or unknown choice, or a body that is not a JSON object."
+                    ),
+                    "404": not_found,
+                    **error_responses(413, 415),
+                    "503": unavailable,
+                },
+            }
+        },
+        "/api/lessons/{lesson}/quiz/reset": {
+            "post": {
+                "summary": "Try again: start a new round, the choices in a new order.",
+                "description": cookie + " Earlier answers stay stored. No body is needed.",
+                "operationId": "resetQuiz",
+                "parameters": [lesson],
+                "responses": {
+                    "200": ok("The quiz, in its new round.", ref("Quiz")),
+                    "404": not_found,
+                    "503": unavailable,
+                },
+            }
+        },
+    }
+    return paths, schemas
+
+
+SECTIONS.append(quiz_section)
