@@ -56,7 +56,7 @@ function buildView(view, nodes, output) {
   const structure = JSON.stringify(nodes.map((n) => [n.id, n.label, n.op, n.parents, n.shape]));
   if (structure === view.structure) return;
   Object.assign(view, { structure, output, order: nodes });
-  const g = (view.geometry = layout(nodes, (n) => ({ w: Math.max(124, Math.min(220, nodeTitle(n).length * 10 + 48)), h: 70 }), { gapX: 60, gapY: 24 }));
+  const g = (view.geometry = layout(nodes, (n) => ({ w: Math.max(118, Math.min(220, nodeTitle(n).length * 10 + 48)), h: 70 }), { gapX: 50, gapY: 24 }));
   const [edgeGroup, flowGroup, nodeGroup, labelGroup] = view.groups;
   view.groups.forEach((group) => group.replaceChildren());
   view.nodes.clear();
