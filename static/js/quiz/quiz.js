@@ -22,6 +22,12 @@ function saveView(key, value) {
   }
 }
 
+/** The words on an answered choice: words, not colour alone, say which answer was right. */
+function tagText(chosen, right) {
+  if (right) return chosen ? "Your answer: correct" : "Correct answer";
+  return chosen ? "Your answer" : "";
+}
+
 /** Mount the quiz of the element's lesson (`data-lesson`) on `root`, replacing its fallback. */
 function mount(root, _config) {
   mounted += 1;
@@ -94,8 +100,7 @@ function mount(root, _config) {
         choice.row.classList.toggle("is-chosen", chosen);
         choice.row.classList.toggle("is-right", right);
         choice.row.classList.toggle("is-wrong", chosen && !right);
-        // Words, not colour alone, say which answer was right.
-        choice.tag.textContent = right ? (chosen ? "Your answer: correct" : "Correct answer") : chosen ? "Your answer" : "";
+        choice.tag.textContent = tagText(chosen, right);
       }
       built.form.classList.toggle("is-answered", Boolean(answer));
       built.check.hidden = Boolean(answer);
@@ -142,6 +147,12 @@ function mount(root, _config) {
     draw();
     try {
       const reply = await sendAnswer(state.lesson, state.questions[index].id, picked.value);
+      if (reply.progress.round !== builtRound) {
+        // Another tab started over meanwhile: redraw the new round from the server.
+        state.busy = false;
+        await load();
+        return;
+      }
       state.progress = reply.progress;
       focusNext = built.next;
     } catch (error) {

@@ -45,7 +45,11 @@ function buildFrame(root, uid) {
  */
 function buildQuestion(question, index, total, uid) {
   const base = `${uid}-q${index}`;
-  const form = element("form", { class: "quiz-question", "data-question": question.id, novalidate: true });
+  const form = element("form", {
+    class: "quiz-question",
+    "data-question": question.id,
+    novalidate: true,
+  });
   const fieldset = element("fieldset", { class: "quiz-fieldset" });
   const legend = element("legend", { class: "quiz-legend", tabindex: "-1" });
   const count = element("span", { class: "quiz-count" }, `Question ${index + 1} / ${total}`);
@@ -60,7 +64,8 @@ function buildQuestion(question, index, total, uid) {
     const tag = element("span", { class: "quiz-tag" });
     // A letter by position: something to say ("I picked B") and a name for every choice even
     // when its text is all math (tools that cannot read MathML still find a label).
-    const letter = element("span", { class: "quiz-choice-letter" }, `${String.fromCharCode(65 + position)}.`);
+    const name = `${String.fromCharCode(65 + position)}.`;
+    const letter = element("span", { class: "quiz-choice-letter" }, name);
     label.append(letter, " ", serverHtml("span", "quiz-choice-text", choice.text), tag);
     row.append(input, label);
     list.append(row);
@@ -80,7 +85,8 @@ function buildQuestion(question, index, total, uid) {
 /** Fill a question's result region: verdict, the feedback for the chosen answer, the why. */
 function fillResult(parts, answer) {
   const verdict = element("p", { class: "quiz-verdict" });
-  const icon = element("span", { class: "quiz-icon", "aria-hidden": "true" }, answer.correct ? "✓" : "✗");
+  const mark = answer.correct ? "✓" : "✗";
+  const icon = element("span", { class: "quiz-icon", "aria-hidden": "true" }, mark);
   verdict.append(icon, document.createTextNode(answer.correct ? "Correct." : "Not quite."));
   const feedback = serverHtml("p", "quiz-feedback", answer.feedback);
   const explanation = element("div", { class: "quiz-explanation" });
@@ -92,7 +98,11 @@ function fillResult(parts, answer) {
 
 function buildSummary(uid, level) {
   const section = element("section", { class: "quiz-summary", "aria-labelledby": `${uid}-summary` });
-  const heading = element(`h${level}`, { id: `${uid}-summary`, class: "quiz-summary-heading", tabindex: "-1" }, "Your score");
+  const heading = element(
+    `h${level}`,
+    { id: `${uid}-summary`, class: "quiz-summary-heading", tabindex: "-1" },
+    "Your score",
+  );
   const score = element("p", { class: "quiz-score" });
   const missedIntro = element("p", { class: "quiz-missed-intro" });
   const missed = element("ol", { class: "quiz-missed" });
@@ -116,7 +126,8 @@ function fillSummary(summary, questions, progress) {
     const item = element("li", { class: "quiz-missed-item" });
     const prompt = serverHtml("p", "quiz-missed-prompt", question.prompt);
     const line = element("p", { class: "quiz-missed-answer" });
-    line.append(element("strong", {}, "Correct answer: "), serverHtml("span", "", right ? right.text : ""));
+    const answerText = serverHtml("span", "", right ? right.text : "");
+    line.append(element("strong", {}, "Correct answer: "), answerText);
     item.append(prompt, line);
     items.push(item);
   }
