@@ -46,7 +46,7 @@ def open_node(page, node_id):
 
 
 def drawn(page, line):
-    """Every node's exact value or gradient as drawn (None while not computed), in one round trip."""
+    """Every node's exact value or gradient as drawn (None while not computed), in one call."""
     return page.locator(f"{WIDGET} [data-node]").evaluate_all(
         """(els, line) => Object.fromEntries(els.map((el) => {
              const raw = el.querySelector(`.graph-node-${line}`).dataset.raw;
@@ -157,11 +157,13 @@ def test_stepping_the_backward_pass(page, live_server, live_app):
     narration = page.locator(f"{WIDGET} .graph-narration")
     buttons.locator('[data-action="reset"]').click()
     for n in nodes:  # nothing computed: no value, no gradient, and never a made-up 0
-        expect(node(page, n["id"]).locator(".graph-node-value")).to_have_class(re.compile("is-pending"))
+        expect(node(page, n["id"]).locator(".graph-node-value")).to_have_class(
+            re.compile("is-pending")
+        )
         expect(node(page, n["id"]).locator(".graph-node-grad")).to_contain_text("—")
         assert "gradient not computed yet" in node(page, n["id"]).get_attribute("aria-label")
     expect(buttons.locator('[data-action="backward"]')).to_be_disabled()
-    for i, n in enumerate(nodes):
+    for i in range(len(nodes)):
         buttons.locator('[data-action="forward"]').click()
         expect(narration).to_contain_text("Forward:")
         values = drawn(page, "value")
@@ -179,9 +181,9 @@ def test_stepping_the_backward_pass(page, live_server, live_app):
                 assert "—" in node(page, m["id"]).locator(".graph-node-grad").text_content()
         # The edges carrying the signals into this node are highlighted.
         children = [c for c in nodes if n["id"] in c["parents"]]
-        expect(page.locator(f'{WIDGET} .graph-edge.is-signal[data-from="{n["id"]}"]')).to_have_count(
-            len(children)
-        )
+        expect(
+            page.locator(f'{WIDGET} .graph-edge.is-signal[data-from="{n["id"]}"]')
+        ).to_have_count(len(children))
     expect(narration).to_contain_text("The backward pass is complete.")
     for n in nodes:
         assert raw(node(page, n["id"]).locator(".graph-node-grad")) == n["grad"]
@@ -213,8 +215,10 @@ def test_play_runs_the_backward_pass(page, live_server, live_app):
 def test_changing_an_input_recomputes_through_the_engine(page, live_server, live_app):
     open_lesson(page, live_server)
     events = page.evaluate_handle(
-        """() => { const seen = []; document.querySelector('[data-widget="graph"]')
-             .addEventListener('graph:values-changed', (e) => seen.push(e.detail)); return seen; }"""
+        """() => { const seen = [];
+             document.querySelector('[data-widget="graph"]')
+               .addEventListener('graph:values-changed', (e) => seen.push(e.detail));
+             return seen; }"""
     )
     open_node(page, "_mul1")
     page.locator(f'{WIDGET} [data-input="w"]').fill("1.7")
@@ -229,7 +233,9 @@ def test_changing_an_input_recomputes_through_the_engine(page, live_server, live
     assert events.evaluate("seen => seen.at(-1).values.w") == 1.7
     # The slider moves the same input.
     slider = page.locator(f'{WIDGET} [data-slider="x"]')
-    slider.evaluate("el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    slider.evaluate(
+        "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
     expect(node(page, "x").locator(".graph-node-value")).to_have_attribute("data-raw", "2")
     expect(page.locator(f'{WIDGET} [data-input="x"]')).to_have_value("2")
 

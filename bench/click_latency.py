@@ -1,0 +1,218 @@
+"""Benchmark: from a click on a graph node to the details panel drawn with the engine's answer.
+
+Serves the app with the production server (gunicorn, 2 workers, the project's gunicorn.conf.py) on
+a free loopback port, opens the lesson in headless Chromium (Debian's /usr/bin/chromium unless
+CHROMIUM_PATH says otherwise) and clicks the neuron's nodes in turn, a different node each time so
+every click asks the engine (POST /api/graph/node). Each click is timed in the page with
+performance.now(): from dispatching the click to the widget's `graph:panel-drawn` event (the panel
+holds the engine's numbers), and to the next frame after it (painted). Prints the median and p95
+of both, the same requests made by fetch() alone (the network and the engine by themselves),
+and the size of the widget's own JavaScript and CSS, then stops the server.
+
+Targets (issue 4): median under 16 ms and p95 under 50 ms over at least 50 clicks; JS + CSS under
+60 KB uncompressed. Bounded in time: start-up, then at most `--clicks` × 5 s, usually a few seconds.
+
+    .venv/bin/python bench/click_latency.py
+    .venv/bin/python bench/click_latency.py --clicks 200 --app app:app
+"""
+
+import argparse
+import gzip
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "/lessons/chain-rule-in-networks"
+WIDGET_FILES = sorted((ROOT / "static/js/graph").glob("*.js")) + [ROOT / "static/css/graph.css"]
+TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_KB = 16, 50, 60
+
+# Runs in the page: click node after node, wait for the panel, time both moments.
+CLICKS_JS = """
+async ([ids, count, pause]) => {
+  const widget = document.querySelector('[data-widget="graph"]');
+  const times = [];
+  for (let i = 0; i < count; i += 1) {
+    const id = ids[i % ids.length];
+    const target = widget.querySelector(`[data-node="${id}"]`);
+    const drawn = new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), 5000);
+      widget.addEventListener("graph:panel-drawn", (event) => {
+        clearTimeout(timer);
+        resolve(event.detail.node);
+      }, { once: true });
+    });
+    const start = performance.now();
+    target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    const node = await drawn;
+    const drawnAt = performance.now();
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const paintedAt = performance.now();
+    const shown = document.querySelector("#node-details [data-node-title]");
+    const ok = node === id && shown && shown.dataset.nodeTitle === id;
+    times.push({ id, ok, drawn: drawnAt - start, painted: paintedAt - start });
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  return times;
+}
+"""
+
+
+# The same requests without the widget: what the network and the engine cost by themselves.
+FETCH_JS = """
+async ([ids, count, pause, api]) => {
+  const times = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = performance.now();
+    const body = JSON.stringify({ preset: "neuron", values: {}, node: ids[i % ids.length] });
+    const headers = { "Content-Type": "application/json" };
+    const response = await fetch(api + "graph/node", { method: "POST", headers, body });
+    await response.json();
+    times.push(performance.now() - start);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  return times;
+}
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(app_spec, workers, instance):
+    """gunicorn on a free port (it reads ./gunicorn.conf.py); returns (process, base URL)."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    command += ["--access-logfile", "/dev/null", app_spec]
+    env = {**os.environ, "INSTANCE_PATH": instance, "WEB_CONCURRENCY": str(workers)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/ping", timeout=1).read()
+            return process, url
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                stop(process)
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def measure(url, clicks, pause_ms, reduced_motion=False):
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    args = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+    args += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=args)
+        try:
+            motion = "reduce" if reduced_motion else "no-preference"
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion=motion)
+            page.goto(url + LESSON)
+            page.locator('[data-widget="graph"] [data-node="L"]').wait_for(timeout=15000)
+            page.locator('[data-widget="graph"]').scroll_into_view_if_needed()
+            ids = page.locator('[data-widget="graph"] [data-node]').evaluate_all(
+                "els => els.map((el) => el.dataset.node)"
+            )
+            page.evaluate(CLICKS_JS, [ids, 2 * len(ids), pause_ms])  # warm up: JIT, connections
+            times = page.evaluate(CLICKS_JS, [ids, clicks, pause_ms])
+            api = page.evaluate("JSON.parse(document.getElementById('app-config').textContent).api")
+            fetches = page.evaluate(FETCH_JS, [ids, clicks, pause_ms, api])
+            return ids, times, fetches
+        finally:
+            browser.close()
+
+
+def widget_sizes():
+    rows = [(p.relative_to(ROOT), p.read_bytes()) for p in WIDGET_FILES]
+    return [(str(name), len(data), len(gzip.compress(data, 9))) for name, data in rows]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clicks", type=int, default=60, help="timed clicks (at least 50)")
+    parser.add_argument("--pause", type=int, default=40, help="ms between clicks")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--app", default="app:app", help="the WSGI app gunicorn serves")
+    parser.add_argument(
+        "--reduced-motion", action="store_true", help="emulate prefers-reduced-motion (no flow)"
+    )
+    options = parser.parse_args()
+    clicks = max(50, options.clicks)
+
+    with tempfile.TemporaryDirectory() as instance:
+        process, url = start_gunicorn(options.app, options.workers, instance)
+        try:
+            ids, times, fetches = measure(url, clicks, options.pause, options.reduced_motion)
+        finally:
+            stop(process)
+
+    good = [t for t in times if t["ok"]]
+    failed = len(times) - len(good)
+    print(f"click -> panel drawn with the engine's answer: {len(times)} clicks on {len(ids)} nodes")
+    if good:
+        drawn = [t["drawn"] for t in good]
+        painted = [t["painted"] for t in good]
+        rows = (("panel drawn", drawn), ("next frame", painted), ("fetch alone", fetches))
+        for name, values in rows:
+            print(
+                f"  {name:12s} median {statistics.median(values):6.2f} ms   "
+                f"p95 {percentile(values, 95):6.2f} ms   max {max(values):6.2f} ms"
+            )
+        median, p95 = statistics.median(drawn), percentile(drawn, 95)
+        verdict = median < TARGET_MEDIAN_MS and p95 < TARGET_P95_MS
+        print(
+            f"  target: median < {TARGET_MEDIAN_MS} ms and p95 < {TARGET_P95_MS} ms "
+            f"(panel drawn): {'met' if verdict else 'NOT met'}"
+        )
+    if failed:
+        print(
+            f"  {failed} clicks got no panel for their node within 5 s (an error, or an answer "
+            "about another node, which the widget refuses to draw)"
+        )
+    sizes = widget_sizes()
+    total = sum(size for _, size, _ in sizes)
+    print("widget files (bytes, gzip -9):")
+    for name, size, packed in sizes:
+        print(f"  {name:32s} {size:7d} {packed:7d}")
+    print(
+        f"  total {total} bytes = {total / 1024:.1f} KB uncompressed "
+        f"(target < {TARGET_KB} KB: {'met' if total < TARGET_KB * 1024 else 'NOT met'}), "
+        f"{sum(p for _, _, p in sizes) / 1024:.1f} KB gzipped"
+    )
+    load = os.getloadavg()[0]
+    print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores (other work skews)")
+    print(json.dumps({"clicks": len(times), "failed": failed, "bytes": total, "load": load}))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
