@@ -61,3 +61,32 @@ def test_text_responses_are_compressed(client):
     response = client.get("/static/js/main.js", headers={"Accept-Encoding": "gzip, br"})
     assert response.headers["Content-Encoding"] in {"br", "gzip"}
     assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_static_files_are_compressed_once_and_still_revalidate(client):
+    url = "/static/vendor/plotly/plotly-basic.min.js"
+    raw = client.get(url)
+    assert "Content-Encoding" not in raw.headers
+    for encoding in ("br", "gzip"):
+        response = client.get(url, headers={"Accept-Encoding": encoding})
+        assert response.headers["Content-Encoding"] == encoding
+        assert len(response.data) < len(raw.data) / 2
+        etag = response.headers["ETag"]
+        again = client.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+        assert again.status_code == 304
+
+
+def test_compressed_api_answers_are_never_shared_between_requests(client):
+    """Two requests to one URL with different bodies get their own compressed answers."""
+    import gzip
+    import json
+
+    headers = {"Accept-Encoding": "gzip"}
+    answers = []
+    for w in (0.5, 2.0):
+        body = {"preset": "neuron", "values": {"w": w}}
+        response = client.post("/api/graph", json=body, headers=headers)
+        assert response.headers["Content-Encoding"] == "gzip"
+        answers.append(json.loads(gzip.decompress(response.data)))
+    values = [{n["id"]: n["value"] for n in answer["nodes"]}["w"] for answer in answers]
+    assert values == [0.5, 2.0]
