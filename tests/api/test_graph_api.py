@@ -237,11 +237,6 @@ def test_non_object_values_inside_lists_are_400(client):
         assert_error(response, 400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="webapp/http.py keys flask-compress's cache by path alone, so every POST to "
-    "/api/graph gets the first compressed answer; remove this mark once the key skips POST",
-)
 def test_compressed_answers_belong_to_their_request(client):
     """A browser asks for gzip; each answer must still be its own request's."""
     headers = {"Accept-Encoding": "gzip"}

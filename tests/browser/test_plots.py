@@ -222,25 +222,7 @@ def test_out_of_range_values_from_the_widget_before_the_plots_draw(page, live_se
     expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 0.80")
 
 
-def compression_cache_mixes_up_posts(live_app):
-    """webapp/http.py's compressed-response cache is keyed by path only: POSTs get stale bodies."""
-    client = live_app.test_client()
-    answers = []
-    for w in (0.25, -0.75):
-        response = client.post(
-            "/api/graph",
-            json={"preset": "neuron", "values": {"w": w}},
-            headers={"Accept-Encoding": "gzip"},
-        )
-        answers.append(response.get_data())
-    return answers[0] == answers[1]
-
-
-def test_plots_and_graph_widget_share_the_neuron(page, live_server, live_app, console_errors):
-    if compression_cache_mixes_up_posts(live_app):
-        pytest.xfail(
-            "webapp/http.py caches compressed POST answers by path: the widget rejects them"
-        )
+def test_plots_and_graph_widget_share_the_neuron(page, live_server, console_errors):
     open_lesson(page, live_server)
     render(page, "sigmoid", "loss-tangent")
     graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
