@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
-    from webapp import content, errors, http, learner, pages, store
+    from webapp import content, errors, health, http, learner, pages, store
     from webapp.api import bp as api_bp
     from webapp.api import quiz
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     learner.init_app(app)
     store.init_app(app)
+    health.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_bp)
     quiz.init_app(app)

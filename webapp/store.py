@@ -323,6 +323,11 @@ class Store:
                 .where(attempts.c.learner == learner, attempts.c.created_at >= since)
             )
 
+    def ping(self) -> None:
+        """Run a trivial query: raises when the database cannot be reached."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     def attempts(self, lesson: str | None = None, learner: str | None = None) -> list[Attempt]:
         """Stored attempts, oldest first, optionally for one lesson and one learner."""
         query = select(attempts).order_by(attempts.c.id)

@@ -635,6 +635,9 @@ def quiz_section():
                     ),
                     "404": not_found,
                     **error_responses(413, 415),
+                    "429": quiz_error(
+                        "More answers in the last minute than the limit allows; see Retry-After."
+                    ),
                     "503": unavailable,
                 },
             }

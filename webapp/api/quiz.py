@@ -19,6 +19,8 @@ SAVE_FAILED = "Your answer could not be saved just now. Please try again in a mo
 
 def init_app(app: Flask) -> None:
     """Load and check every lesson's quiz, and render its Markdown and TeX to HTML once."""
+    # Enough for a student clicking fast; a script posting answers in a loop gets a 429.
+    app.config.setdefault("QUIZ_ANSWERS_PER_MINUTE", 30)
     from lessonengine.content import render_inline
 
     course = app.extensions.get("course")
@@ -120,6 +122,18 @@ def answer_question(lesson: str, question: str):
 
     learner = current_learner()
     store = get_store()
+    limit = current_app.config["QUIZ_ANSWERS_PER_MINUTE"]
+    try:
+        recent = store.count_recent_attempts(learner, 60)
+    except SQLAlchemyError:
+        current_app.logger.exception("Counting recent answers failed")
+        raise ApiError(503, SAVE_FAILED) from None
+    if recent >= limit:
+        raise ApiError(
+            429,
+            f"That is more than {limit} answers in a minute. Take a breath and try again shortly.",
+            retry_after=60,
+        )
     try:
         # Committed before anything is sent back: an acknowledged answer is never lost.
         store.record_attempt(learner, lesson, asked.id, result.choice, result.correct)
