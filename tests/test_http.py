@@ -90,3 +90,18 @@ def test_compressed_api_answers_are_never_shared_between_requests(client):
         answers.append(json.loads(gzip.decompress(response.data)))
     values = [{n["id"]: n["value"] for n in answer["nodes"]}["w"] for answer in answers]
     assert values == [0.5, 2.0]
+
+
+def test_lesson_page_is_rendered_once_and_served_with_an_etag(app, client, monkeypatch):
+    url = "/lessons/chain-rule-in-networks"
+    first = client.get(url, headers={"Accept-Encoding": "br"})
+    assert first.status_code == 200
+    assert first.headers["Content-Encoding"] == "br"
+    etag = first.headers["ETag"]
+    renders = []
+    monkeypatch.setattr("webapp.pages.render_template", lambda *a, **k: renders.append(a))
+    again = client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": etag})
+    assert again.status_code == 304
+    plain = client.get(url)
+    assert plain.status_code == 200 and b"The chain rule in networks" in plain.data
+    assert renders == []  # served from the copy rendered once

@@ -1,6 +1,17 @@
 """The pages blueprint: the course page and the lesson pages."""
 
-from flask import Blueprint, abort, current_app, render_template, send_from_directory, url_for
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from webapp.content import get_course
 
@@ -25,10 +36,26 @@ def inject_course():
     return {"course": get_course()}
 
 
+def cached_page(key: str, template: str, **context):
+    """Render a page once per process and serve it with an ETag (a 304 when unchanged).
+
+    Pages hold nothing per learner (progress comes from the API), so one rendering serves all.
+    """
+    pages = current_app.extensions.setdefault("rendered_pages", {})
+    if key not in pages or current_app.debug:
+        html = render_template(template, **context)
+        pages[key] = (html, hashlib.sha256(html.encode()).hexdigest()[:20])
+    html, etag = pages[key]
+    response = make_response(html)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
 @bp.get("/")
 def course():
     """The course page listing its lessons."""
-    return render_template("pages/course.html")
+    return cached_page("course", "pages/course.html")
 
 
 @bp.get("/lessons/<lesson_id>")
@@ -39,8 +66,12 @@ def lesson(lesson_id: str):
     if found is None:
         abort(404, f"There is no lesson called \u201c{lesson_id[:80]}\u201d in this course.")
     previous, following = course.neighbours(lesson_id)
-    return render_template(
-        "pages/lesson.html", lesson=found, previous=previous, next_lesson=following
+    return cached_page(
+        f"lesson:{lesson_id}",
+        "pages/lesson.html",
+        lesson=found,
+        previous=previous,
+        next_lesson=following,
     )
 
 
@@ -55,4 +86,4 @@ def favicon():
 @bp.get("/playground")
 def playground():
     """The graph playground: type a program and explore its backward pass."""
-    return render_template("pages/playground.html")
+    return cached_page("playground", "pages/playground.html")
