@@ -1,7 +1,7 @@
 """Benchmark of the graph API under the production server: a click must cost next to nothing.
 
-Serves the app with gunicorn (2 sync workers) on 127.0.0.1 and drives it with wrk, 16 connections,
-for a bounded time per target:
+Serves the app with gunicorn (the settings of gunicorn.conf.py, 2 sync workers, no access log) on
+127.0.0.1 and drives it with wrk, 16 connections, for a bounded time per target:
 
     GET  /api/ping                                  the trivial JSON endpoint (the baseline)
     POST /api/graph/node  neuron,    node "w"
@@ -13,6 +13,7 @@ durations asked for plus a few seconds of start-up.
 
     .venv/bin/python bench/api_bench.py                 # 10 s per target
     .venv/bin/python bench/api_bench.py --duration 5 --no-cache
+    .venv/bin/python bench/api_bench.py --max-requests 0   # no worker recycling during the run
 
 `--no-cache` sets LESSONENGINE_CACHE=0 in the server: every request then runs forward
 and backward and serializes (parsed programs stay cached): the engine's own cost.
@@ -104,7 +105,10 @@ def cpu_seconds(pids):
     """User + system CPU time of these processes, from /proc (robust to a busy machine)."""
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that was replaced: reported as a restart
+            continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -118,21 +122,28 @@ def request(base, method, path, body):
         return response.status, json.loads(response.read())
 
 
-def start_server(workers, cache):
+def start_server(workers, cache, max_requests=None):
     port = free_port()
     instance = tempfile.mkdtemp(prefix="api-bench-")
     env = {**os.environ, "INSTANCE_PATH": instance, "LESSONENGINE_CACHE": "1" if cache else "0"}
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+    # The production settings (gunicorn.conf.py), with the worker count asked for and no access
+    # log: writing it is the same cost for every target, and it would fill the terminal.
+    command += ["--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile", "/dev/null"]
+    if max_requests is not None:
+        command += ["--max-requests", str(max_requests)]
     command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "app:app"]
+    log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115 (closed with the server)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    process.instance, process.log = instance, log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -184,11 +195,16 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--no-cache", action="store_true", help="turn the engine's caches off")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        help="override gunicorn's worker recycling (0: never); by default gunicorn.conf.py's",
+    )
     args = parser.parse_args()
     duration = max(1, min(args.duration, 60))
     wrk = ensure_wrk()
     load_before = os.getloadavg()[0]
-    process, base = start_server(args.workers, cache=not args.no_cache)
+    process, base = start_server(args.workers, not args.no_cache, args.max_requests)
     try:
         for _name, method, path, body in TARGETS:  # warm up, and make sure each one answers
             for _ in range(20):
@@ -205,16 +221,22 @@ def main():
             )
             spent = cpu_seconds(workers) - cpu
             results[name]["cpu_us"] = spent / max(1, results[name]["requests"]) * 1e6
+            results[name]["restarts"] = len(set(workers) - set(worker_pids(process.pid)))
         rss = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
     finally:
         stop_server(process)
+        process.log.close()
+        server_log = (Path(process.instance) / "gunicorn.log").read_text()
+        shutil.rmtree(process.instance, ignore_errors=True)
 
     baseline = results["ping"]["rps"]
     cache = "off" if args.no_cache else "on"
+    recycle = "from gunicorn.conf.py" if args.max_requests is None else args.max_requests
     print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
     print(
         f"gunicorn {args.workers} sync workers, wrk {args.threads} threads / "
-        f"{args.connections} connections, {duration} s per target, engine cache {cache}\n"
+        f"{args.connections} connections, {duration} s per target, engine cache {cache}, "
+        f"max requests per worker {recycle}\n"
     )
     print("| target | requests/s | vs ping | p50 ms | p99 ms | errors | worker CPU µs/request |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -222,7 +244,7 @@ def main():
     for name, result in results.items():
         ratio = result["rps"] / baseline
         p99 = result["p99_us"] / 1000
-        errors = result["errors"] + result["non_2xx"]
+        errors = result["errors"] + result["non_2xx"] + result["restarts"]
         print(
             f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
             f"{p99:.2f} | {errors} | {result['cpu_us']:.0f} |"
@@ -236,6 +258,9 @@ def main():
     print("\nworker RSS after warm-up: " + ", ".join(f"{mb:.1f} MB" for mb in rss_before.values()))
     print("worker RSS afterwards:   " + ", ".join(f"{mb:.1f} MB" for mb in rss.values()))
     failures += [f"worker {pid}: {mb:.1f} MB" for pid, mb in rss.items() if mb >= MAX_RSS_MB]
+    if any(result["restarts"] for result in results.values()):
+        print("\nworkers were replaced during the run; gunicorn's log:")
+        print(server_log[-3000:])
     if failures:
         print("\nmissed targets:\n  " + "\n  ".join(failures))
         return 1
