@@ -1,0 +1,105 @@
+"""The production server (gunicorn with the project's gunicorn.conf.py) as a child process, for the
+tests that need a real server process and for the benchmarks in bench/."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Gunicorn:
+    """The app under gunicorn on a free loopback port, in its own process group."""
+
+    def __init__(self, instance: Path, log: Path, workers: int = 2):
+        env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+        env.update(INSTANCE_PATH=str(instance), WEB_CONCURRENCY=str(workers))
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        command += ["--bind", "127.0.0.1:0", "--access-logfile", "/dev/null"]
+        command += ["--error-logfile", str(log), "app:app"]
+        self.log = log
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        self.url = self._wait_for_url()
+        self._wait_until_serving()
+
+    def _wait_for_url(self) -> str:
+        # Port 0 picks a free port; gunicorn writes the one it got in its log.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self._log_text()}")
+            for line in self._log_text().splitlines():
+                if "Listening at: " in line:
+                    return line.split("Listening at: ", 1)[1].split()[0]
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start: {self._log_text()}")
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/ping", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn is not answering: {self._log_text()}")
+
+    def _log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def workers(self) -> list[int]:
+        """The process ids of the current workers."""
+        return worker_pids(self.process.pid)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: no handler runs, nothing is flushed."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The worker processes of a gunicorn master."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmRSS for process {pid}")
+
+
+def learner_of(session: requests.Session, secret_key: str) -> str:
+    """The learner id inside a session cookie, read with the app's key (as the app reads it)."""
+    reader = Flask("reader")
+    reader.secret_key = secret_key
+    serializer = SecureCookieSessionInterface().get_signing_serializer(reader)
+    return serializer.loads(session.cookies["session"])["learner"]
+
+
+def stored_attempts(database: Path) -> Counter:
+    """(learner, question, choice) of every attempt in an SQLite database, counted."""
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT learner, question, choice FROM attempts").fetchall()
+    return Counter(rows)
