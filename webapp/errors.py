@@ -61,7 +61,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
         if _wants_json():
-            response = error_response(exc.code or 500, exc.description or exc.name)
+            message = exc.description or exc.name
+            if exc.code == 413:
+                limit = app.config["MAX_CONTENT_LENGTH"] // 1024
+                message = f"The request body is larger than the {limit} KB this API accepts."
+            response = error_response(exc.code or 500, message)
             if exc.code == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
