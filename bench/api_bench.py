@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every target this many times, interleaved, and report medians (max 5)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="turn the engine's caches off")
     parser.add_argument(
         "--max-requests",
@@ -202,6 +209,7 @@ def main():
     )
     args = parser.parse_args()
     duration = max(1, min(args.duration, 60))
+    rounds_asked = max(1, min(args.rounds, 5))
     wrk = ensure_wrk()
     load_before = os.getloadavg()[0]
     process, base = start_server(args.workers, not args.no_cache, args.max_requests)
@@ -211,17 +219,20 @@ def main():
                 status, _payload = request(base, method, path, body)
                 assert status == 200, (path, status)
         rss_before = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
-        results = {}
-        for name, method, path, body in TARGETS:
-            print(f"{name}: {duration} s with {args.connections} connections...", flush=True)
-            workers = worker_pids(process.pid)
-            cpu = cpu_seconds(workers)
-            results[name] = run_wrk(
-                wrk, base, method, path, body, duration, args.connections, args.threads
-            )
-            spent = cpu_seconds(workers) - cpu
-            results[name]["cpu_us"] = spent / max(1, results[name]["requests"]) * 1e6
-            results[name]["restarts"] = len(set(workers) - set(worker_pids(process.pid)))
+        rounds = []
+        for round_number in range(1, rounds_asked + 1):
+            measured = {}
+            for name, method, path, body in TARGETS:
+                print(f"round {round_number}, {name}: {duration} s...", flush=True)
+                workers = worker_pids(process.pid)
+                cpu = cpu_seconds(workers)
+                result = run_wrk(
+                    wrk, base, method, path, body, duration, args.connections, args.threads
+                )
+                result["cpu_us"] = (cpu_seconds(workers) - cpu) / max(1, result["requests"]) * 1e6
+                result["restarts"] = len(set(workers) - set(worker_pids(process.pid)))
+                measured[name] = result
+            rounds.append(measured)
         rss = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
     finally:
         stop_server(process)
@@ -229,20 +240,33 @@ def main():
         server_log = (Path(process.instance) / "gunicorn.log").read_text()
         shutil.rmtree(process.instance, ignore_errors=True)
 
-    baseline = results["ping"]["rps"]
+    # Each target is compared with the baseline of its own round (measured minutes apart at
+    # most), then the medians over the rounds are reported: a busy machine skews less.
+    results = {}
+    for name, *_ in TARGETS:
+        runs = [measured[name] for measured in rounds]
+        results[name] = {
+            key: statistics.median(run[key] for run in runs)
+            for key in ("rps", "p50_us", "p99_us", "cpu_us")
+        }
+        results[name]["ratio"] = statistics.median(
+            measured[name]["rps"] / measured["ping"]["rps"] for measured in rounds
+        )
+        for key in ("errors", "non_2xx", "restarts"):
+            results[name][key] = sum(run[key] for run in runs)
     cache = "off" if args.no_cache else "on"
     recycle = "from gunicorn.conf.py" if args.max_requests is None else args.max_requests
     print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
     print(
         f"gunicorn {args.workers} sync workers, wrk {args.threads} threads / "
         f"{args.connections} connections, {duration} s per target, engine cache {cache}, "
-        f"max requests per worker {recycle}\n"
+        f"max requests per worker {recycle}, {rounds_asked} round(s), medians\n"
     )
     print("| target | requests/s | vs ping | p50 ms | p99 ms | errors | worker CPU µs/request |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     failures = []
     for name, result in results.items():
-        ratio = result["rps"] / baseline
+        ratio = result["ratio"]
         p99 = result["p99_us"] / 1000
         errors = result["errors"] + result["non_2xx"] + result["restarts"]
         print(
