@@ -1,43 +1,29 @@
-"""TeX to HTML with KaTeX, run inside the Python process by V8 (mini-racer), each formula once.
+"""TeX to HTML with KaTeX, each formula typeset once, by V8 (mini-racer) in a helper process.
 
 KaTeX's default output is HTML for the eye plus MathML for screen readers; the MathML keeps the
 TeX source in `<annotation encoding="application/x-tex">`. Pages need no script to read a formula.
+
+V8 lives in a child process (`lessonengine.katex_worker`), not in the server: a V8 context costs
+about 55 MB of resident memory for the life of a process, and the server only typesets while it
+loads its lessons. `release()` stops the child once that is done; a later formula starts it again.
 """
 
 import atexit
+import json
 import os
+import select
+import subprocess
+import sys
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 KATEX_VERSION = "0.19.1"
-KATEX_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex" / "katex.min.js"
 
 # A formula that takes longer than this to typeset is a bug (or an attack), not a formula.
 RENDER_TIMEOUT_SEC = 5.0
+# Starting the child (Python, V8, KaTeX's 270 KB script) takes well under this.
+START_TIMEOUT_SEC = 30.0
 CACHE_SIZE = 4096
-
-# KaTeX looks for a browser-like global object; V8's bare global has neither name.
-_PRELUDE = "var self = this; var window = this;"
-
-# Errors come back as the first line of KaTeX's message, never as a stack through minified code.
-# `strict`: LaTeX-incompatible input is an error, except Unicode letters such as δ typed directly.
-_RENDER_JS = r"""
-function renderTex(tex, display) {
-  try {
-    var html = katex.renderToString(tex, {
-      displayMode: display,
-      throwOnError: true,
-      strict: function (code) { return code === "unicodeTextInMathMode" ? "ignore" : "error"; },
-      trust: false
-    });
-    return { html: html };
-  } catch (e) {
-    var message = String((e && e.message) || e).split("\n")[0];
-    return { error: message };
-  }
-}
-"""
 
 
 class TexError(ValueError):
@@ -50,55 +36,74 @@ class TexError(ValueError):
 
 
 class _Renderer:
-    """One V8 context with KaTeX loaded; `renders` counts the formulas it actually typeset."""
+    """A KaTeX child process spoken to in JSON lines; `renders` counts the formulas it typeset."""
 
-    def __init__(self, script: Path = KATEX_JS):
-        from py_mini_racer import MiniRacer
-
+    def __init__(self):
         self.pid = os.getpid()
         self.renders = 0
-        self._ctx = MiniRacer()
-        self._ctx.eval(_PRELUDE)
-        self._ctx.eval(script.read_text(encoding="utf-8"))
-        self._ctx.eval(_RENDER_JS)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "lessonengine.katex_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
+        self._ask({"ping": True}, START_TIMEOUT_SEC)
 
-    def close(self) -> None:
-        """Stop V8 and its event-loop thread (in the process that started them)."""
-        if self.pid == os.getpid():
-            self._ctx.close()
-        else:
-            # A copy made by fork(): its thread did not survive, and freeing it would wait for
-            # that thread forever. Keep it, unused, for the life of the process.
-            _forked_leftovers.append(self)
+    def _ask(self, request: dict, timeout: float) -> dict:
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        line = self._process.stdout.readline() if ready else ""
+        if not line:
+            self._process.kill()
+            raise RuntimeError("the KaTeX process did not answer in time or stopped")
+        return json.loads(line)
 
     def render(self, tex: str, display: bool) -> str:
         self.renders += 1
-        result = self._ctx.call("renderTex", tex, display, timeout_sec=RENDER_TIMEOUT_SEC)
+        try:
+            result = self._ask({"tex": tex, "display": display}, RENDER_TIMEOUT_SEC)
+        except RuntimeError as exc:
+            raise TexError(tex, f"typesetting failed: {exc}") from None
         if "error" in result:
             # KaTeX underlines the faulty span with U+0332; plain text reads better in a log.
             raise TexError(tex, result["error"].replace("\u0332", ""))
         return result["html"]
 
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self._process.poll() is None
+
+    def close(self) -> None:
+        """End the child: closing its input makes it exit; a stuck one is killed."""
+        if self.pid != os.getpid():
+            return  # a copy inherited through fork(): the child belongs to the parent
+        try:
+            self._process.stdin.close()
+            self._process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+
 
 _lock = threading.Lock()
 _renderer: _Renderer | None = None
-_forked_leftovers: list[_Renderer] = []
 _cache: OrderedDict[tuple[str, bool], str] = OrderedDict()
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "misses": 0, "renders": 0}
 
 
 def _get_renderer() -> _Renderer:
-    # Called with _lock held. A V8 context does not survive fork(): a forked worker makes its own.
+    # Called with _lock held. After fork() or a crash of the child, start a fresh one.
     global _renderer
-    if _renderer is not None and _renderer.pid != os.getpid():
-        _renderer.close()
-        _renderer = None
-    if _renderer is None:
+    if _renderer is None or not _renderer.alive():
         _renderer = _Renderer()
     return _renderer
 
 
-def _close_renderer() -> None:
+def release() -> None:
+    """Stop the KaTeX process (typeset formulas stay cached); call when the lessons are loaded."""
     global _renderer
     with _lock:
         renderer, _renderer = _renderer, None
@@ -106,12 +111,7 @@ def _close_renderer() -> None:
             renderer.close()
 
 
-# Left to the garbage collector at interpreter shutdown, MiniRacer joins its event-loop thread
-# after daemon threads are frozen, and the process never exits: close it at exit. A V8 context
-# and its thread do not survive fork() either (gunicorn's preload, multiprocessing): close it
-# before forking; parent and child each start a fresh one when they next need it.
-atexit.register(_close_renderer)
-os.register_at_fork(before=_close_renderer)
+atexit.register(release)
 
 
 def render_tex(tex: str, display: bool = False) -> str:
@@ -127,6 +127,7 @@ def render_tex(tex: str, display: bool = False) -> str:
             return html
         _stats["misses"] += 1
         html = _get_renderer().render(tex, bool(display))
+        _stats["renders"] += 1
         _cache[key] = html
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
@@ -134,14 +135,13 @@ def render_tex(tex: str, display: bool = False) -> str:
 
 
 def cache_info() -> dict:
-    """Hits, misses and size of the formula cache, and how many formulas V8 typeset."""
+    """Hits, misses and size of the formula cache, and how many formulas KaTeX typeset."""
     with _lock:
-        renders = _renderer.renders if _renderer else 0
-        return {**_stats, "size": len(_cache), "renders": renders}
+        return {**_stats, "size": len(_cache)}
 
 
 def clear_cache() -> None:
-    """Forget every typeset formula (the V8 context stays loaded)."""
+    """Forget every typeset formula (the KaTeX process, if running, stays)."""
     with _lock:
         _cache.clear()
         _stats.update(hits=0, misses=0)

@@ -26,6 +26,7 @@ class Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
         command += ["--bind", "127.0.0.1:0", "--access-logfile", "/dev/null"]
         command += ["--error-logfile", str(log), "app:app"]
+        self.instance = instance
         self.log = log
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         self.url = self._wait_for_url()
