@@ -65,8 +65,10 @@ def run(url: str, lua: str, connections: int = 16, seconds: int = 10, threads: i
     finally:
         os.unlink(script.name)
     out = completed.stdout
+    if "Requests/sec" not in out:
+        raise RuntimeError(f"wrk failed:\n{out}\n{completed.stderr}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", out, re.M))
+    percentiles = dict(re.findall(r"^\s+(\d+(?:\.\d+)?)%\s+(\S+)\s*$", out, re.M))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if socket:

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from webapp.content import get_course
+from webapp.http import compress, preferred_encoding
 
 bp = Blueprint("pages", __name__)
 
@@ -37,17 +38,24 @@ def inject_course():
 
 
 def cached_page(key: str, template: str, **context):
-    """Render a page once per process and serve it with an ETag (a 304 when unchanged).
+    """Render a page once per process, compress it once per encoding, serve it with an ETag.
 
     Pages hold nothing per learner (progress comes from the API), so one rendering serves all.
     """
     pages = current_app.extensions.setdefault("rendered_pages", {})
     if key not in pages or current_app.debug:
-        html = render_template(template, **context)
-        pages[key] = (html, hashlib.sha256(html.encode()).hexdigest()[:20])
-    html, etag = pages[key]
-    response = make_response(html)
-    response.set_etag(etag)
+        html = render_template(template, **context).encode()
+        pages[key] = {"identity": html, "etag": hashlib.sha256(html).hexdigest()[:20]}
+    page = pages[key]
+    encoding = preferred_encoding() or "identity"
+    if encoding not in page:
+        page[encoding] = compress(page["identity"], encoding)
+    response = make_response(page[encoding])
+    response.mimetype = "text/html"
+    if encoding != "identity":
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{page['etag']}-{encoding}")
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
 
