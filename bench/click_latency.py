@@ -137,8 +137,8 @@ def measure(url, clicks, pause_ms, reduced_motion=False):
             motion = "reduce" if reduced_motion else "no-preference"
             page = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion=motion)
             page.goto(url + LESSON)
+            page.locator('[data-widget="graph"]').scroll_into_view_if_needed()  # mounts on approach
             page.locator('[data-widget="graph"] [data-node="L"]').wait_for(timeout=15000)
-            page.locator('[data-widget="graph"]').scroll_into_view_if_needed()
             ids = page.locator('[data-widget="graph"] [data-node]').evaluate_all(
                 "els => els.map((el) => el.dataset.node)"
             )

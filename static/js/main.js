@@ -19,10 +19,30 @@ function showLoadError(element, error) {
   element.append(note);
 }
 
-for (const element of document.querySelectorAll("[data-widget]")) {
-  const load = loaders[element.dataset.widget];
-  if (!load) continue;
-  load()
+function mountWidget(element) {
+  loaders[element.dataset.widget]()
     .then((module) => module.mount(element, config))
     .catch((error) => showLoadError(element, error));
+}
+
+// The heavy parts mount when they come near the viewport: the text is readable and the page
+// responsive first, and a student who never scrolls that far pays nothing for them. (The plots
+// mount at once: their module is tiny, and it loads plotly.js on approach by itself.)
+const LAZY = new Set(["graph", "quiz"]);
+
+function mountOnApproach(entries, observer) {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    observer.unobserve(entry.target);
+    mountWidget(entry.target);
+  }
+}
+
+const approach = new IntersectionObserver(mountOnApproach, { rootMargin: "800px 0px" });
+
+for (const element of document.querySelectorAll("[data-widget]")) {
+  const name = element.dataset.widget;
+  if (!(name in loaders)) continue;
+  if (LAZY.has(name)) approach.observe(element);
+  else mountWidget(element);
 }

@@ -277,3 +277,14 @@ def test_plots_follow_dark_mode(page, live_server):
     # The axis labels are light on the dark page.
     fill = canvas.locator(".xtick text").first.evaluate("el => getComputedStyle(el).fill")
     assert fill != "rgb(31, 35, 40)"
+
+
+def test_a_change_made_in_the_plots_reaches_a_graph_widget_that_mounts_later(page, live_server):
+    open_lesson(page, live_server)
+    render(page, "loss-tangent")
+    control(page, "w").fill("2")
+    expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 2.00")
+    graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
+    assert graph.locator("[data-node]").count() == 0  # not mounted yet: it mounts on approach
+    graph.scroll_into_view_if_needed()
+    expect(graph.locator("input[data-input='w']")).to_have_value("2")

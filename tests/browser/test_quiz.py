@@ -59,8 +59,9 @@ def settle(page: Page):
 
 def open_lesson(page: Page, live_server: str):
     page.goto(f"{live_server}/lessons/{LESSON}")
-    page.locator(SHOWN).wait_for()
+    # The quiz mounts when it comes near the viewport.
     page.locator(QUIZ).scroll_into_view_if_needed()
+    page.locator(SHOWN).wait_for()
 
 
 def shown_order(page: Page) -> list[str]:

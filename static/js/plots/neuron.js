@@ -55,7 +55,12 @@ function onGraphEvent(event) {
   const detail = event.detail || {};
   if ("preset" in detail) state.presets.set(event.currentTarget, detail.preset);
   if ("preset" in detail && detail.preset !== PRESET) return;
-  if (event.type === "graph:ready" && state.values) return;
+  if (event.type === "graph:ready" && state.values) {
+    // The widget mounted after the plots changed the neuron: bring it in step with them.
+    const detail = { values: { ...state.values } };
+    event.currentTarget.dispatchEvent(new CustomEvent("graph:set-values", { detail }));
+    return;
+  }
   const values = pick(detail.values);
   if (Object.keys(values).length) setValues(values, { source: "graph" });
 }
