@@ -596,6 +596,19 @@ def _finite(value):
     return math.isfinite(value)
 
 
+def broadcast_shape(shapes):
+    """numpy's broadcasting rule for the shapes of a node's parents (faster than numpy's own
+    for a few small shapes); ValueError when they do not combine."""
+    ndim = max(len(shape) for shape in shapes)
+    result = []
+    for axis in range(-ndim, 0):
+        sizes = {shape[axis] for shape in shapes if len(shape) >= -axis} - {1}
+        if len(sizes) > 1:
+            raise ValueError("shapes do not broadcast")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
 def _shape_text(shape):
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -671,7 +684,7 @@ class Graph:
                 )
             return shapes[0][:-1] + shapes[1][1:]
         try:
-            shape = np.broadcast_shapes(*shapes)
+            shape = broadcast_shape(shapes)
         except ValueError:
             self._fail(
                 node,
@@ -745,6 +758,8 @@ class Graph:
                     continue
                 # A node that feeds several others gets the sum of their signals.
                 grads[parent] = signal if grads[parent] is None else grads[parent] + signal
+        if not all(grads[i] is None or _finite(grads[i]) for i in program.order):
+            self._fail_backward(signals)
         # Nodes the output does not depend on: nothing arrives there.
         for node in nodes:
             if node.index in reached or node.op == CONST:
@@ -777,14 +792,20 @@ class Graph:
                 signal = vjp(g, out, *args)
             else:
                 signal = unbroadcast(g * row.local_grads[slot](out, *args), np.shape(args[slot]))
-            if not _finite(signal):
-                self._fail(
-                    node,
-                    "the gradient sent back to "
-                    f"{self.program.nodes[parent].id} is not finite (inf or NaN)",
-                )
             sent.append(signal)
         return tuple(sent)
+
+    def _fail_backward(self, signals):
+        # Some grad is inf or NaN: name the first node, from the output back, that sent one.
+        nodes = self.program.nodes
+        for index in reversed(self.program.order):
+            for parent, signal in zip(nodes[index].parents, signals[index], strict=False):
+                if signal is not None and not _finite(signal):
+                    self._fail(
+                        nodes[index],
+                        f"the gradient sent back to {nodes[parent].id} is not finite (inf or NaN)",
+                    )
+        raise EvaluationError("a gradient is not finite (inf or NaN)")  # pragma: no cover
 
     # --- Looking at one node ---------------------------------------------------------------------
 

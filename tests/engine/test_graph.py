@@ -450,3 +450,19 @@ def test_cache_is_bounded_by_size():
     big = Graph("L = sum(x)", {"x": [1.0] * 4000})
     cache.put("big", big)  # about 1.8 MB, over a quarter of the budget: not kept
     assert cache.get("big") is None and cache.get(4) is graphs[4]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [[(), (3,)], [(2, 3), (3,)], [(2, 1), (1, 4)], [(4,), (4,)], [(1,), ()], [(2, 3), (2, 1)]],
+)
+def test_broadcast_shape_is_numpys(shapes):
+    assert engine.broadcast_shape(shapes) == np.broadcast_shapes(*shapes)
+
+
+@pytest.mark.parametrize("shapes", [[(2,), (3,)], [(2, 3), (2,)], [(3, 2), (2, 3)]])
+def test_broadcast_shape_refuses_what_numpy_refuses(shapes):
+    with pytest.raises(ValueError):
+        np.broadcast_shapes(*shapes)
+    with pytest.raises(ValueError):
+        engine.broadcast_shape(shapes)
