@@ -422,10 +422,41 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
 _md = _make_markdown()
 
 
-def _render(text: str, env: dict, inline: bool = False) -> tuple[str, list[Token]]:
+def _render(
+    text: str, env: dict, inline: bool = False, sections: bool = False
+) -> tuple[str, list[Token]]:
     tokens = _md.parseInline(text, env) if inline else _md.parse(text, env)
     _check_tokens(tokens, env)
-    return _md.renderer.render(tokens, _md.options, env), tokens
+    shown = _wrap_sections(tokens) if sections else tokens
+    return _md.renderer.render(shown, _md.options, env), tokens
+
+
+def _raw_html(html: str) -> Token:
+    token = Token("html_block", "", 0)
+    token.content = html
+    return token
+
+
+def _wrap_sections(tokens: list[Token]) -> list[Token]:
+    """Put each top-level `##` heading and what follows it, up to the next, in a <section>.
+
+    A section is a landmark named by its heading, and a unit the browser may leave unlaid-out
+    while it is off screen (`content-visibility: auto`), which keeps a formula-heavy page fast.
+    """
+    wrapped, inside = [], False
+    for token in tokens:
+        if token.type == "heading_open" and token.tag == "h2" and token.level == 0:
+            if inside:
+                wrapped.append(_raw_html("</section>\n"))
+            label = token.attrGet("id")
+            wrapped.append(
+                _raw_html(f'<section class="lesson-section" aria-labelledby="{label}">\n')
+            )
+            inside = True
+        wrapped.append(token)
+    if inside:
+        wrapped.append(_raw_html("</section>\n"))
+    return wrapped
 
 
 def render_inline(markdown_text: str) -> str:
@@ -469,7 +500,7 @@ def load_lesson(path: Path, course_id: str) -> Lesson:
         )
     env = {"lesson": lesson_id, "glossary": glossary, "line_offset": offset}
     try:
-        body_html, tokens = _render(body, env)
+        body_html, tokens = _render(body, env, sections=True)
     except _Problem as exc:
         raise ContentError(path, str(exc), exc.line) from None
     unused = [term_id for term_id in glossary if term_id not in env["used_terms"]]

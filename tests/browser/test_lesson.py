@@ -42,6 +42,17 @@ def test_page_does_not_scroll_sideways_at_360px(page, live_server, console_error
     wide = page.locator(".katex-display[tabindex='0']")
     assert wide.count() >= 1
     assert wide.first.evaluate("el => el.scrollWidth > el.clientWidth")
+    # Sections further down are laid out as they come into view; their wide formulas then get
+    # their tab stop too, and no box that scrolls is ever without one.
+    page.locator("#extending-to-multiple-layers").scroll_into_view_if_needed()
+    section = page.locator('section[aria-labelledby="extending-to-multiple-layers"]')
+    expect(section.locator(".katex-display[tabindex='0']").first).to_be_attached()
+    unreachable = page.evaluate(
+        """[...document.querySelectorAll('.katex-display')].filter((el) =>
+             getComputedStyle(el).overflowX === 'auto' && el.scrollWidth > el.clientWidth + 1
+             && el.getAttribute('tabindex') !== '0').length"""
+    )
+    assert unreachable == 0
     assert console_errors == []
 
 
