@@ -22,9 +22,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 # Keep connections from a reverse proxy open briefly, so it can reuse them.
 keepalive = 5
-# Recycle workers now and then, so a slow leak can never grow without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Load the app once in the master, then fork the workers: start-up work (typesetting every
+# formula, loading the quizzes) is done once, and a replaced worker is ready at once.
+preload_app = True
+# Recycle workers now and then, so a slow leak can never grow without bound; rarely, because a
+# new worker starts with cold caches (rendered pages, compressed files, computed graphs).
+max_requests = 50000
+max_requests_jitter = 5000
 # Refuse oversized request lines and headers before they reach Flask (which limits bodies).
 limit_request_line = 8190
 limit_request_fields = 100
