@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test lint format browser bench clean
+.PHONY: run dev test lint format test-deps bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,18 @@ dev: $(VENV)/.runtime  ## Flask's development server with the reloader and debug
 	@echo "Development server on http://$(HOST):$(PORT)/"
 	$(VENV)/bin/flask --app app run --debug --host $(HOST) --port $(PORT)
 
-# A headless Chromium for the browser tests: an existing one, Debian's package as root,
-# or Playwright's own download where the network allows it.
-browser: $(VENV)/.dev
-	@if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ]; then \
-	  echo "Chromium: $$CHROMIUM_PATH"; \
-	elif command -v chromium >/dev/null 2>&1; then \
-	  echo "Chromium: $$(command -v chromium)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else \
+# What the tests need from the system: a headless Chromium for the browser tests (an existing
+# one, Debian's package as root, or Playwright's own download where the network allows it) and
+# PostgreSQL's server programs for the shared-database tests (Debian's package as root).
+test-deps: $(VENV)/.dev
+	@missing=""; \
+	if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; \
+	then echo "Chromium: $${CHROMIUM_PATH:-$$(command -v chromium)}"; else missing="chromium"; fi; \
+	if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; \
+	then echo "PostgreSQL: found"; else missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	elif echo "$$missing" | grep -q chromium; then \
 	  $(PY) -m playwright install chromium; \
 	fi
 
@@ -50,7 +52,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: browser lint  ## Every test, browser tests included
+test: test-deps lint  ## Every test, browser tests included
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev  ## Speed and load figures (bounded in time, loopback only)
