@@ -1,5 +1,7 @@
 """Every kind of response carries the security headers; static files are cached and compressed."""
 
+from pathlib import Path
+
 import pytest
 
 SECURITY_HEADERS = {
@@ -105,3 +107,13 @@ def test_lesson_page_is_rendered_once_and_served_with_an_etag(app, client, monke
     plain = client.get(url)
     assert plain.status_code == 200 and b"The chain rule in networks" in plain.data
     assert renders == []  # served from the copy rendered once
+
+
+def test_the_production_app_never_runs_the_debugger():
+    import app as module
+
+    assert module.app.debug is False
+    assert module.app.config["TESTING"] is False
+    makefile = (Path(__file__).parent.parent / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:")[1].split("\n\n")[0]
+    assert "gunicorn" in run_recipe and "--debug" not in run_recipe
