@@ -128,6 +128,17 @@ def test_skip_link_moves_focus_to_the_main_content(page, live_server):
 def test_screenshots(page, live_server, artifacts_dir, width, height, scheme):
     page.emulate_media(color_scheme=scheme)
     open_lesson(page, live_server, width=width, height=height)
+    # Scroll down the page as a student would, so every widget and plot mounts; then lay out
+    # every section (off-screen ones are skipped by content-visibility) for one full picture.
+    sections = page.locator(".lesson-section")
+    for index in range(sections.count()):
+        sections.nth(index).scroll_into_view_if_needed()
+        page.wait_for_load_state("networkidle")
+    plots = page.locator('[data-widget="plot"]')
+    for index in range(plots.count()):
+        plots.nth(index).scroll_into_view_if_needed()
+        expect(plots.nth(index)).to_have_attribute("data-plot-state", "ready", timeout=15000)
+    page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")
     page.screenshot(path=artifacts_dir / f"lesson-{width}-{scheme}.png", full_page=True)
     page.goto(live_server + "/")
     page.screenshot(path=artifacts_dir / f"course-{width}-{scheme}.png", full_page=True)
