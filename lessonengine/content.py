@@ -67,6 +67,13 @@ class Video:
     src: str | None = None
 
 
+def yaml_problem(exc: yaml.YAMLError, first_line: int = 1) -> tuple[str, int | None]:
+    """PyYAML's reason for an error, and its line in a file whose YAML starts at `first_line`."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return problem, (mark.line + first_line if mark is not None else None)
+
+
 @dataclass(frozen=True)
 class GlossaryEntry:
     """An inline term: the words shown, and its definition as HTML."""
@@ -147,9 +154,7 @@ def split_front_matter(text: str, path) -> tuple[dict, str, int]:
     try:
         meta = yaml.safe_load("".join(lines[1:end]))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem, line = yaml_problem(exc, first_line=2)  # the front matter starts on line 2
         raise ContentError(path, f"the front matter is not valid YAML: {problem}", line) from None
     if not isinstance(meta, dict):
         raise ContentError(path, "the front matter must be a YAML mapping of keys to values")
@@ -536,9 +541,7 @@ def load_course(content_dir) -> Course:
     except OSError as exc:
         raise ContentError(path, f"cannot read the course file: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem, line = yaml_problem(exc)
         raise ContentError(path, f"not valid YAML: {problem}", line) from None
     if not isinstance(data, dict):
         raise ContentError(path, "the course file must be a YAML mapping")

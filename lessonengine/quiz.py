@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import yaml
 
+from lessonengine.content import yaml_problem
+
 QUIZ_SUFFIX = ".quiz.yaml"
 MIN_CHOICES = 2
 # Six choices is already a lot to read; it also keeps the number of orders (6! = 720) small.
@@ -168,10 +170,9 @@ def load_quiz(path, lesson: str | None = None) -> Quiz:
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    if mark is not None:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    problem, line = yaml_problem(exc)
+    if line is not None:
+        return f"{problem} (line {line}, column {exc.problem_mark.column + 1})"
     return problem
 
 
