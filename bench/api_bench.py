@@ -22,18 +22,16 @@ and backward and serializes (parsed programs stay cached): the engine's own cost
 import argparse
 import json
 import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import rss_mb, serve  # noqa: E402
+from wrk import ensure_wrk  # noqa: E402
 
 TWO_LAYER_NODE = {"preset": "two-layer", "node": "_matmul2"}
 TARGETS = [
@@ -66,42 +64,6 @@ end
 """
 
 
-def ensure_wrk():
-    """The path of wrk: installed from Debian's packages when missing and running as root."""
-    path = shutil.which("wrk")
-    if path:
-        return path
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("wrk is missing: installing Debian's package", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "wrk"]
-        if subprocess.run(install, env=env, timeout=300).returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=300, check=True)
-            subprocess.run(install, env=env, timeout=300, check=True)
-        path = shutil.which("wrk")
-    if not path:
-        sys.exit("wrk is not installed: run `apt-get install -y wrk` as root, then run this again.")
-    return path
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def worker_pids(master):
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-
-def rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def cpu_seconds(pids):
     """User + system CPU time of these processes, from /proc (robust to a busy machine)."""
     total = 0
@@ -121,52 +83,6 @@ def request(base, method, path, body):
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=5) as response:
         return response.status, json.loads(response.read())
-
-
-def start_server(workers, cache, max_requests=None):
-    port = free_port()
-    instance = tempfile.mkdtemp(prefix="api-bench-")
-    env = {**os.environ, "INSTANCE_PATH": instance, "LESSONENGINE_CACHE": "1" if cache else "0"}
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    # The production settings (gunicorn.conf.py), with the worker count asked for and no access
-    # log: writing it is the same cost for every target, and it would fill the terminal.
-    command += ["--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile", "/dev/null"]
-    if max_requests is not None:
-        command += ["--max-requests", str(max_requests)]
-    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "app:app"]
-    log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115 (closed with the server)
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    process.instance, process.log = instance, log
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            request(base, "GET", "/api/ping", None)
-            return process, base
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                stop_server(process)
-                sys.exit("gunicorn did not start within 30 s")
-            time.sleep(0.2)
-
-
-def stop_server(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def run_wrk(wrk, base, method, path, body, duration, connections, threads):
@@ -212,33 +128,31 @@ def main():
     rounds_asked = max(1, min(args.rounds, 5))
     wrk = ensure_wrk()
     load_before = os.getloadavg()[0]
-    process, base = start_server(args.workers, not args.no_cache, args.max_requests)
-    try:
+    env = {"LESSONENGINE_CACHE": "0" if args.no_cache else "1"}
+    recycling = () if args.max_requests is None else ("--max-requests", str(args.max_requests))
+    with serve(workers=args.workers, env=env, args=recycling) as server:
+        base = server.url
         for _name, method, path, body in TARGETS:  # warm up, and make sure each one answers
             for _ in range(20):
                 status, _payload = request(base, method, path, body)
                 assert status == 200, (path, status)
-        rss_before = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
+        rss_before = {pid: rss_mb(pid) for pid in server.workers()}
         rounds = []
         for round_number in range(1, rounds_asked + 1):
             measured = {}
             for name, method, path, body in TARGETS:
                 print(f"round {round_number}, {name}: {duration} s...", flush=True)
-                workers = worker_pids(process.pid)
+                workers = server.workers()
                 cpu = cpu_seconds(workers)
                 result = run_wrk(
                     wrk, base, method, path, body, duration, args.connections, args.threads
                 )
                 result["cpu_us"] = (cpu_seconds(workers) - cpu) / max(1, result["requests"]) * 1e6
-                result["restarts"] = len(set(workers) - set(worker_pids(process.pid)))
+                result["restarts"] = len(set(workers) - set(server.workers()))
                 measured[name] = result
             rounds.append(measured)
-        rss = {pid: rss_mb(pid) for pid in worker_pids(process.pid)}
-    finally:
-        stop_server(process)
-        process.log.close()
-        server_log = (Path(process.instance) / "gunicorn.log").read_text()
-        shutil.rmtree(process.instance, ignore_errors=True)
+        rss = {pid: rss_mb(pid) for pid in server.workers()}
+        server_log = server.log.read_text()
 
     # Each target is compared with the baseline of its own round (measured minutes apart at
     # most), then the medians over the rounds are reported: a busy machine skews less.

@@ -13,24 +13,20 @@ Targets (issue 4): median under 16 ms and p95 under 50 ms over at least 50 click
 60 KB uncompressed. Bounded in time: start-up, then at most `--clicks` × 5 s, usually a few seconds.
 
     .venv/bin/python bench/click_latency.py
-    .venv/bin/python bench/click_latency.py --clicks 200 --app app:app
+    .venv/bin/python bench/click_latency.py --clicks 200
 """
 
 import argparse
 import gzip
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import ROOT, serve  # noqa: E402
+
 LESSON = "/lessons/chain-rule-in-networks"
 WIDGET_FILES = sorted((ROOT / "static/js/graph").glob("*.js")) + [ROOT / "static/css/graph.css"]
 TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_KB = 16, 50, 60
@@ -84,42 +80,6 @@ async ([ids, count, pause, api]) => {
 """
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(app_spec, workers, instance):
-    """gunicorn on a free port (it reads ./gunicorn.conf.py); returns (process, base URL)."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    command += ["--access-logfile", "/dev/null", app_spec]
-    env = {**os.environ, "INSTANCE_PATH": instance, "WEB_CONCURRENCY": str(workers)}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/ping", timeout=1).read()
-            return process, url
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                stop(process)
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -161,19 +121,14 @@ def main():
     parser.add_argument("--clicks", type=int, default=60, help="timed clicks (at least 50)")
     parser.add_argument("--pause", type=int, default=40, help="ms between clicks")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--app", default="app:app", help="the WSGI app gunicorn serves")
     parser.add_argument(
         "--reduced-motion", action="store_true", help="emulate prefers-reduced-motion (no flow)"
     )
     options = parser.parse_args()
     clicks = max(50, options.clicks)
 
-    with tempfile.TemporaryDirectory() as instance:
-        process, url = start_gunicorn(options.app, options.workers, instance)
-        try:
-            ids, times, fetches = measure(url, clicks, options.pause, options.reduced_motion)
-        finally:
-            stop(process)
+    with serve(workers=options.workers) as server:
+        ids, times, fetches = measure(server.url, clicks, options.pause, options.reduced_motion)
 
     good = [t for t in times if t["ok"]]
     failed = len(times) - len(good)

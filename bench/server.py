@@ -14,10 +14,11 @@ __all__ = ["ROOT", "Gunicorn", "rss_mb", "serve", "worker_pids"]
 
 
 @contextlib.contextmanager
-def serve(workers: int = 2):
+def serve(workers: int = 2, env: dict | None = None, args: tuple[str, ...] = ()):
     """Run gunicorn (the project's gunicorn.conf.py) on a fresh instance folder; yield it."""
     with tempfile.TemporaryDirectory() as tmp:
-        server = Gunicorn(Path(tmp) / "instance", Path(tmp) / "server.log", workers=workers)
+        log = Path(tmp) / "server.log"
+        server = Gunicorn(Path(tmp) / "instance", log, workers=workers, env=env, args=args)
         try:
             yield server
         finally:

@@ -20,15 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 class Gunicorn:
     """The app under gunicorn on a free loopback port, in its own process group."""
 
-    def __init__(self, instance: Path, log: Path, workers: int = 2):
-        env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
-        env.update(INSTANCE_PATH=str(instance), WEB_CONCURRENCY=str(workers))
+    def __init__(
+        self,
+        instance: Path,
+        log: Path,
+        workers: int = 2,
+        env: dict | None = None,
+        args: tuple[str, ...] = (),
+    ):
+        """Start it with `workers`, extra environment `env` and extra gunicorn `args`."""
+        environment = {
+            k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")
+        }
+        environment.update(INSTANCE_PATH=str(instance), WEB_CONCURRENCY=str(workers), **(env or {}))
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
         command += ["--bind", "127.0.0.1:0", "--access-logfile", "/dev/null"]
-        command += ["--error-logfile", str(log), "app:app"]
+        command += ["--error-logfile", str(log), *args, "app:app"]
         self.instance = instance
         self.log = log
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
         self.url = self._wait_for_url()
         self._wait_until_serving()
 
