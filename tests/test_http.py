@@ -117,3 +117,11 @@ def test_the_production_app_never_runs_the_debugger():
     makefile = (Path(__file__).parent.parent / "Makefile").read_text()
     run_recipe = makefile.split("\nrun:")[1].split("\n\n")[0]
     assert "gunicorn" in run_recipe and "--debug" not in run_recipe
+
+
+def test_the_learner_cookie_is_secure_over_https_only(client):
+    quiz = "/api/lessons/chain-rule-in-networks/quiz"
+    over_https = client.get(quiz, base_url="https://localhost").headers["Set-Cookie"]
+    assert "Secure" in over_https and "HttpOnly" in over_https and "SameSite=Lax" in over_https
+    over_http = client.application.test_client().get(quiz).headers["Set-Cookie"]
+    assert "Secure" not in over_http and "HttpOnly" in over_http
