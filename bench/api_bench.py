@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import rss_mb, serve  # noqa: E402
 from wrk import ensure_wrk  # noqa: E402
 
-TWO_LAYER_NODE = {"preset": "two-layer", "node": "_matmul2"}
 TARGETS = [
     ("ping", "GET", "/api/ping", None),
     ("node neuron w", "POST", "/api/graph/node", {"preset": "neuron", "node": "w"}),

@@ -22,18 +22,11 @@ os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="api-inprocess-")
 from app import create_app  # noqa: E402
 from lessonengine import graph as engine  # noqa: E402
 
-TWO_LAYER_NODE = {"preset": "two-layer", "node": "_matmul2"}
-TARGETS = [
-    ("ping", "GET", "/api/ping", None),
-    ("node neuron w", "POST", "/api/graph/node", {"preset": "neuron", "node": "w"}),
-    (
-        "node two-layer _matmul2",
-        "POST",
-        "/api/graph/node",
-        {"preset": "two-layer", "node": "_matmul2"},
-    ),
-    ("graph two-layer", "POST", "/api/graph", {"preset": "two-layer"}),
-]
+sys.path.insert(0, str(ROOT / "bench"))
+import api_bench  # noqa: E402
+
+# The same targets as api_bench.py, and the whole two-layer graph.
+TARGETS = [*api_bench.TARGETS, ("graph two-layer", "POST", "/api/graph", {"preset": "two-layer"})]
 
 
 def call(app, method, path, body):

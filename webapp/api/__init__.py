@@ -1,6 +1,6 @@
 """The JSON API blueprint, mounted under /api; each route module registers its views on `bp`."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -8,7 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/")
 def index():
     """List the API's entry points."""
-    return jsonify({"openapi": "/api/openapi.json"})
+    return jsonify({"openapi": url_for("api.openapi")})
 
 
 @bp.get("/ping")
