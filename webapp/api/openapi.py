@@ -40,10 +40,23 @@ ERROR_DESCRIPTIONS = {
 
 def error_responses(*codes):
     """The shared error responses, by status code: all of them have the Error shape."""
+    return {str(code): error_response("Error", ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+def error_schema(description, **extra_properties):
+    """An error shape: `error` and `message`, plus what one group of endpoints adds."""
+    properties = {"error": {"type": "string"}, "message": {"type": "string"}}
     return {
-        str(code): {"description": ERROR_DESCRIPTIONS[code], "content": json_content(ref("Error"))}
-        for code in codes
+        "type": "object",
+        "description": description,
+        "required": ["error", "message"],
+        "properties": {**properties, **extra_properties},
     }
+
+
+def error_response(schema_name, description):
+    """A documented error response whose body has the schema `schema_name`."""
+    return {"description": description, "content": json_content(ref(schema_name))}
 
 
 def json_body(schema, description):
@@ -368,16 +381,10 @@ def plots_section():
     from lessonengine.figures import FIGURES, INPUTS, NEURON_FIGURES
 
     schemas = {
-        "PlotError": {
-            "type": "object",
-            "description": "An Error; `field` names the query parameter at fault, when one is.",
-            "required": ["error", "message"],
-            "properties": {
-                "error": {"type": "string"},
-                "message": {"type": "string"},
-                "field": {"type": "string", "enum": [spec.name for spec in INPUTS]},
-            },
-        },
+        "PlotError": error_schema(
+            "An Error; `field` names the query parameter at fault, when one is.",
+            field={"type": "string", "enum": [spec.name for spec in INPUTS]},
+        ),
         "PlotInput": {
             "type": "object",
             "description": "A value of the neuron the page offers as a number input.",
@@ -455,7 +462,7 @@ def plots_section():
     ]
 
     def plot_error(description):
-        return {"description": description, "content": json_content(ref("PlotError"))}
+        return error_response("PlotError", description)
 
     paths = {
         "/api/plots/{figure}": {
@@ -486,7 +493,7 @@ SECTIONS.append(plots_section)
 
 def quiz_section():
     def quiz_error(description):
-        return {"description": description, "content": json_content(ref("QuizError"))}
+        return error_response("QuizError", description)
 
     answered = {
         "type": "object",
@@ -502,16 +509,10 @@ def quiz_section():
         },
     }
     schemas = {
-        "QuizError": {
-            "type": "object",
-            "description": "An Error; for a bad choice, `choices` lists the question's ids.",
-            "required": ["error", "message"],
-            "properties": {
-                "error": {"type": "string"},
-                "message": {"type": "string"},
-                "choices": {"type": "array", "items": {"type": "string"}},
-            },
-        },
+        "QuizError": error_schema(
+            "An Error; for a bad choice, `choices` lists the question's ids.",
+            choices={"type": "array", "items": {"type": "string"}},
+        ),
         "QuizAnswered": answered,
         "QuizProgress": {
             "type": "object",
