@@ -267,10 +267,10 @@ def test_openapi_document_is_served(client):
 
 
 def api_routes(app):
-    """(OpenAPI path, method) of every /api route of the app."""
+    """(OpenAPI path, method) of every /api route of the app, and of /healthz."""
     routes = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api"):
+        if not rule.rule.startswith(("/api", "/healthz")):
             continue
         parts = rule.rule.replace("<", "{").replace(">", "}").split("/")
         path = "/".join("{" + p[1:].split(":")[-1] if p.startswith("{") else p for p in parts)

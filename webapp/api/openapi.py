@@ -116,8 +116,26 @@ def general_section():
                 "responses": {"200": ok("The OpenAPI document.", {"type": "object"})},
             }
         },
+        "/healthz": {
+            "get": {
+                "summary": "For load balancers: is the app up and its database reachable?",
+                "operationId": "healthz",
+                "responses": {
+                    "200": ok("Up, and the database answers.", ref("Health")),
+                    "503": ok("The database cannot be reached.", ref("Health")),
+                },
+            }
+        },
     }
-    return paths, {}
+    health = {
+        "type": "object",
+        "required": ["status", "database"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "database": {"type": "string", "enum": ["ok", "unreachable"]},
+        },
+    }
+    return paths, {"Health": health}
 
 
 # --- Graph: the autodiff engine (lessonengine.graph) ---------------------------------------------
