@@ -38,8 +38,10 @@ class Traffic:
         session, step = self._new_session(), 0
         while not self.stop.is_set():
             step += 1
-            if step % 15 == 0:
-                session = self._new_session()  # stay well under the per-learner answer limit
+            if step % 9 == 0:
+                # A new learner after each has answered the three questions once (a second
+                # answer in a round is refused), well under the per-learner limit.
+                session = self._new_session()
             kind = step % 3
             try:
                 if kind == 0:
@@ -48,7 +50,7 @@ class Traffic:
                     body = {"preset": "neuron", "node": "w"}
                     session.post(f"{self.base_url}/api/graph/node", json=body, timeout=5)
                 else:
-                    question, choice = questions[step % 3], "abcd"[(step + index) % 4]
+                    question, choice = questions[(step // 3) % 3], "abcd"[(step + index) % 4]
                     url = f"{self.base_url}{QUIZ}/{question}/answer"
                     response = session.post(url, json={"choice": choice}, timeout=5)
                     if response.status_code == 200:

@@ -245,8 +245,8 @@ def test_answers_past_the_limit_get_429_and_are_not_stored(pg_url, tmp_path):
     client = app.test_client()
     client.get(QUIZ)
     learner = learner_of(client)
-    for _ in range(3):
-        assert client.post(answer_url("neuron-dw"), json={"choice": "a"}).status_code == 200
+    for question in QUESTIONS:
+        assert client.post(answer_url(question), json={"choice": "a"}).status_code == 200
     refused = client.post(answer_url("neuron-dw"), json={"choice": "a"})
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "60"
@@ -284,6 +284,33 @@ def test_try_again_pressed_in_several_tabs_at_once_starts_distinct_rounds(pg_url
     assert sorted(r for r in rounds if r > 1) == [2, 3, 4, 5]
     final = first.get(QUIZ).get_json()["progress"]["round"]
     assert final == 5
+    for server in servers:
+        server.extensions["store"].engine.dispose()
+
+
+def test_racing_answers_on_two_servers_store_exactly_one(pg_url, tmp_path):
+    # One learner's tabs on two machines answer one question at once: one answer is stored, the
+    # others get a 409 showing it (the learner's row lock orders them).
+    key = {"SECRET_KEY": "shared-secret-of-both-machines"}
+    servers = [make_test_app(tmp_path / name, DATABASE_URL=pg_url, **key) for name in "ab"]
+    first = servers[0].test_client()
+    first.get(QUIZ)
+    cookie = first.get_cookie("session").value
+    barrier = threading.Barrier(6)
+
+    def post(number):
+        client = servers[number % 2].test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait(timeout=10)
+        response = client.post(answer_url("error-reuse"), json={"choice": "abcd"[number % 4]})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(post, range(6)))
+    assert sorted(status for status, _ in results) == [200] + [409] * 5
+    rows = stored(servers[0], learner_of(first))
+    assert len(rows) == 1
+    assert all(b["progress"]["answered"]["error-reuse"]["choice"] == rows[0][2] for _, b in results)
     for server in servers:
         server.extensions["store"].engine.dispose()
 

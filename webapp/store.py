@@ -102,6 +102,14 @@ class StoreError(RuntimeError):
     """The database cannot be used as it is (for example, a schema newer than this code)."""
 
 
+class AlreadyAnswered(Exception):
+    """The learner already answered this question in this round; `attempt` is that answer."""
+
+    def __init__(self, attempt: "Attempt"):
+        super().__init__(f"question {attempt.question!r} already answered in round {attempt.round}")
+        self.attempt = attempt
+
+
 @dataclass(frozen=True)
 class Attempt:
     """A stored answer."""
@@ -240,6 +248,14 @@ def _insert_ignore(conn: Connection, table: Table, values: dict) -> None:
         conn.execute(table.insert().values(**values))
 
 
+def _lock_learner(conn: Connection, learner: str, now: datetime) -> None:
+    # Create the learner's row if needed and lock it to the end of the transaction: two writes
+    # for one learner (answers racing, Try again) take turns, so a check and the insert after it
+    # see the same round. SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    _insert_ignore(conn, learners, {"id": learner, "created_at": now})
+    conn.execute(select(learners.c.id).where(learners.c.id == learner).with_for_update())
+
+
 # --- The store --------------------------------------------------------------------------------
 
 
@@ -252,11 +268,27 @@ class Store:
     def record_attempt(
         self, learner: str, lesson: str, question: str, choice: str, correct: bool
     ) -> Attempt:
-        """Store one answer in the learner's current round; it is committed when this returns."""
+        """Store the learner's answer to a question in the current round; committed on return.
+
+        Raises AlreadyAnswered (storing nothing) when the question has an answer in this round.
+        """
         now = _now()
         with _writing(self.engine) as conn:
-            _insert_ignore(conn, learners, {"id": learner, "created_at": now})
+            _lock_learner(conn, learner, now)
             round_no = self._round(conn, learner, lesson)
+            earlier = conn.execute(
+                select(attempts)
+                .where(
+                    attempts.c.learner == learner,
+                    attempts.c.lesson == lesson,
+                    attempts.c.round == round_no,
+                    attempts.c.question == question,
+                )
+                .order_by(attempts.c.id)
+                .limit(1)
+            ).first()
+            if earlier is not None:
+                raise AlreadyAnswered(_attempt(earlier))
             _insert_ignore(
                 conn,
                 quiz_rounds,
@@ -281,7 +313,7 @@ class Store:
             now = _now()
             try:
                 with _writing(self.engine) as conn:
-                    _insert_ignore(conn, learners, {"id": learner, "created_at": now})
+                    _lock_learner(conn, learner, now)
                     round_no = self._round(conn, learner, lesson) + 1
                     conn.execute(
                         quiz_rounds.insert().values(

@@ -2,6 +2,8 @@
 
 import os
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -194,18 +196,59 @@ def test_a_reload_finds_the_answers_and_the_score(client, quiz):
     assert progress["missed"] == ["neuron-dw"]
 
 
-def test_only_the_first_answer_in_a_round_counts_but_every_attempt_is_stored(app, client, quiz):
+@pytest.mark.parametrize("second", ["same", "other"])
+def test_a_second_answer_in_the_same_round_is_a_409_and_changes_nothing(app, client, quiz, second):
+    right, wrong = right_and_wrong(quiz, "neuron-dw")
+    first = client.post(answer_url("neuron-dw"), json={"choice": wrong}).get_json()
+    choice = right if second == "other" else wrong
+    again = client.post(answer_url("neuron-dw"), json={"choice": choice})
+    assert again.status_code == 409
+    body = again.get_json()
+    assert set(body) == {"error", "message", "progress"}
+    assert body["error"] == "Conflict" and "Try again starts a new round" in body["message"]
+    assert "correct" not in body  # no verdict on an answer that was not recorded
+    # The progress is what is stored: the first answer, graded as it was.
+    assert body["progress"] == first["progress"]
+    assert body["progress"]["answered"]["neuron-dw"]["choice"] == wrong
+    assert body["progress"]["score"] == 0
+    stored = app.extensions["store"].attempts(lesson=LESSON)
+    assert [(a.question, a.choice, a.correct) for a in stored] == [("neuron-dw", wrong, False)]
+    assert client.get(QUIZ).get_json()["progress"] == first["progress"]
+
+
+def test_after_try_again_the_question_can_be_answered_again(app, client, quiz):
     right, wrong = right_and_wrong(quiz, "neuron-dw")
     client.post(answer_url("neuron-dw"), json={"choice": wrong})
-    again = client.post(answer_url("neuron-dw"), json={"choice": right}).get_json()
-    assert again["correct"] is True  # this answer is graded as it is
-    assert again["progress"]["answered"]["neuron-dw"]["choice"] == wrong  # the score is not
-    assert again["progress"]["score"] == 0
+    client.post(f"{QUIZ}/reset")
+    response = client.post(answer_url("neuron-dw"), json={"choice": right})
+    assert response.status_code == 200 and response.get_json()["progress"]["score"] == 1
     stored = app.extensions["store"].attempts(lesson=LESSON)
-    assert [(a.question, a.choice, a.correct) for a in stored] == [
-        ("neuron-dw", wrong, False),
-        ("neuron-dw", right, True),
-    ]
+    assert [(a.choice, a.round) for a in stored] == [(wrong, 1), (right, 2)]
+
+
+def test_racing_answers_to_one_question_store_exactly_one(app, quiz):
+    # Eight tabs of one learner post at once: one answer is stored, the other seven get a 409
+    # whose progress shows that stored answer.
+    first = app.test_client()
+    first.get(QUIZ)
+    cookie = first.get_cookie("session").value
+    choices = [c.id for c in quiz.question("neuron-dw").choices]
+    barrier = threading.Barrier(8)
+
+    def post(number):
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait(timeout=10)
+        response = client.post(answer_url("neuron-dw"), json={"choice": choices[number % 3]})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(post, range(8)))
+    assert sorted(status for status, _ in results) == [200] + [409] * 7
+    stored = app.extensions["store"].attempts(lesson=LESSON)
+    assert len(stored) == 1
+    for _status, body in results:
+        assert body["progress"]["answered"]["neuron-dw"]["choice"] == stored[0].choice
 
 
 def test_try_again_starts_a_new_round_with_every_choice_in_a_new_order(app, client, quiz):
@@ -429,8 +472,8 @@ def test_the_schema_has_a_version_and_a_migration_hook(tmp_path):
 
 
 def test_count_recent_attempts_for_a_rate_limit(app, client):
-    for _ in range(3):
-        client.post(answer_url("neuron-dw"), json={"choice": "a"})
+    for question in QUESTIONS:
+        client.post(answer_url(question), json={"choice": "a"})
     store = app.extensions["store"]
     learner = store.attempts()[0].learner
     with app.app_context():

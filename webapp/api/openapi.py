@@ -308,13 +308,18 @@ def graph_section():
         },
         "Preset": {
             "type": "object",
-            "required": ["id", "title", "description", "program", "values"],
+            "required": ["id", "title", "description", "program", "values", "parameters"],
             "properties": {
                 "id": {"type": "string"},
                 "title": {"type": "string"},
                 "description": {"type": "string"},
                 "program": {"type": "string"},
                 "values": ref("Values"),
+                "parameters": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The inputs a training step updates (not data or labels).",
+                },
             },
         },
     }
@@ -531,6 +536,14 @@ def quiz_section():
             "An Error; for a bad choice, `choices` lists the question's ids.",
             choices={"type": "array", "items": {"type": "string"}},
         ),
+        "QuizConflict": {
+            **error_schema(
+                "The question already has an answer in this round: that first answer stands "
+                "(Try again starts a new round); `progress` shows it, as stored.",
+                progress=ref("QuizProgress"),
+            ),
+            "required": ["error", "message", "progress"],
+        },
         "QuizAnswered": answered,
         "QuizProgress": {
             "type": "object",
@@ -643,7 +656,8 @@ def quiz_section():
             "post": {
                 "summary": "Answer one question: graded, stored, then explained.",
                 "description": cookie + " The attempt is committed before the answer is sent. "
-                "Only the first answer of a round counts in the progress; every one is stored.",
+                "A question takes one answer a round: a second one is refused with 409 and the "
+                "stored progress, and nothing is stored.",
                 "operationId": "answerQuizQuestion",
                 "parameters": [lesson, question],
                 "requestBody": json_body(ref("QuizAnswerRequest"), "The chosen answer's id."),
@@ -653,6 +667,9 @@ def quiz_section():
                         "Missing or unknown choice, or a body that is not a JSON object."
                     ),
                     "404": not_found,
+                    "409": error_response(
+                        "QuizConflict", "Already answered in this round; nothing was stored."
+                    ),
                     **error_responses(413, 415),
                     "429": quiz_error(
                         "More answers in the last minute than the limit allows; see Retry-After."

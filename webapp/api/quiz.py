@@ -12,9 +12,13 @@ from lessonengine.quiz import Quiz, UnknownChoice, choice_order, grade, load_qui
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner
-from webapp.store import RoundState, StoreError, get_store
+from webapp.store import AlreadyAnswered, RoundState, StoreError, get_store
 
 SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
+ALREADY_ANSWERED = (
+    "You already answered this question in this round, and that first answer is the one that "
+    "counts. Try again starts a new round."
+)
 
 
 def init_app(app: Flask) -> None:
@@ -89,16 +93,20 @@ def _private(response):
     return response
 
 
+def _round_state_or_503(learner: str, lesson: str) -> RoundState:
+    try:
+        return get_store().round_state(learner, lesson)
+    except SQLAlchemyError:
+        current_app.logger.exception("Reading quiz progress failed")
+        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
+
+
 @bp.get("/lessons/<lesson>/quiz")
 def get_quiz(lesson: str):
     """The lesson's quiz questions, without answers, and the learner's progress."""
     quiz = _quiz_or_404(lesson)
     learner = current_learner()
-    try:
-        state = get_store().round_state(learner, lesson)
-    except SQLAlchemyError:
-        current_app.logger.exception("Reading quiz progress failed")
-        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
+    state = _round_state_or_503(learner, lesson)
     return _private(jsonify(_quiz_payload(quiz, learner, state)))
 
 
@@ -138,6 +146,11 @@ def answer_question(lesson: str, question: str):
         # Committed before anything is sent back: an acknowledged answer is never lost.
         store.record_attempt(learner, lesson, asked.id, result.choice, result.correct)
         state = store.round_state(learner, lesson)
+    except AlreadyAnswered:
+        # The reply must agree with what is stored: the first answer stands, unchanged, and the
+        # progress sent along lets the page show it.
+        state = _round_state_or_503(learner, lesson)
+        raise ApiError(409, ALREADY_ANSWERED, progress=_progress(quiz, state)) from None
     except SQLAlchemyError:
         current_app.logger.exception("Storing a quiz answer failed")
         raise ApiError(503, SAVE_FAILED) from None
@@ -155,7 +168,11 @@ def answer_question(lesson: str, question: str):
 def reset_quiz(lesson: str):
     """Start over ("Try again"): a new round, the choices in a new order; old answers are kept."""
     quiz = _quiz_or_404(lesson)
-    learner = current_learner()
+    learner = current_learner(create=False)
+    if learner is None:
+        # A new learner has nothing to start over: their first round, and no row written.
+        learner = current_learner()
+        return _private(jsonify(_quiz_payload(quiz, learner, RoundState(round=1, answers={}))))
     store = get_store()
     try:
         store.start_round(learner, lesson)
