@@ -28,7 +28,8 @@ def test_presets(client):
     assert [p["id"] for p in presets] == list(PRESETS)
     neuron = presets[0]
     assert neuron["program"] == NEURON and neuron["values"] == NEURON_VALUES
-    assert set(neuron) == {"id", "title", "description", "program", "values"}
+    assert set(neuron) == {"id", "title", "description", "program", "values", "parameters"}
+    assert neuron["parameters"] == ["w", "b"]  # what a training step moves; x and y are data
 
 
 # --- POST /api/graph -----------------------------------------------------------------------------
@@ -102,8 +103,8 @@ def test_input_node_has_empty_lists(client):
 def test_two_layer_hidden_signal_is_the_transpose(client):
     body = post(client, "/api/graph/node", {"preset": "two-layer", "node": "_matmul2"}).get_json()
     w2 = np.array(PRESETS["two-layer"].values["W2"])
-    to_h = next(s["value"] for s in body["signals"] if s["parent"] == "h")
-    np.testing.assert_allclose(to_h, w2.T @ np.array(body["grad"]))
+    to_a1 = next(s["value"] for s in body["signals"] if s["parent"] == "a1")
+    np.testing.assert_allclose(to_a1, w2.T @ np.array(body["grad"]))
     assert body["local_grads"][0]["value"] is None  # d z / d W2: a 3-D Jacobian
     assert body["local_grads"][1]["value"] == w2.tolist()
 

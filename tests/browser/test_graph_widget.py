@@ -266,7 +266,7 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app):
     node(page, "_matmul2").wait_for()
     expected = engine(live_app, "graph/node", {"preset": "two-layer", "node": "_matmul2"})
     open_node(page, "_matmul2")
-    row = panel(page).locator('li[data-parent="h"]')
+    row = panel(page).locator('li[data-parent="a1"]')
     expect(row).to_contain_text("W2T · upstream")  # the T is a superscript
     expect(row.locator("sup").first).to_have_text("T")
     expect(row.locator('[data-field="shapes"]')).to_contain_text("(3×1) · (1×1) → (3×1)")
@@ -276,7 +276,7 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app):
     )
     # The hidden weights get upstream times the transposed input.
     expect(panel(page).locator('li[data-parent="W2"] [data-field="shapes"]')).to_contain_text(
-        "upstream · hT"
+        "upstream · a1T"
     )
     # Vectors and matrices show their shape on the graph.
     expect(node(page, "W1").locator(".graph-node-value")).to_contain_text("[3×2]")

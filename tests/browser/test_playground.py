@@ -121,8 +121,8 @@ def test_a_new_input_gets_a_value(page, live_server):
 def test_presets_in_the_playground(page, live_server):
     open_playground(page, live_server)
     page.locator(f"{WIDGET} .graph-preset").select_option("fork")
-    node(page, "b").wait_for()
-    expect(editor(page)).to_have_value(re.compile(r"b = x \*\* 2"))
+    node(page, "v").wait_for()
+    expect(editor(page)).to_have_value(re.compile(r"v = x \*\* 2"))
     node(page, "x").click()
     details = page.locator("#node-details")
     # x feeds two nodes: its gradient is the sum of what arrives, 3 + 2x = 7 at x = 2.
