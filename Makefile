@@ -44,19 +44,26 @@ test-deps: $(VENV)/.dev
 	  $(PY) -m playwright install chromium; \
 	fi
 
-lint: $(VENV)/.dev
+# npm ci only when package-lock.json is newer than the installed tree.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: $(VENV)/.dev node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	npx biome ci static/js tests/js
 
 format: $(VENV)/.dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 test: test-deps lint  ## Every test, browser tests included
+	node --test tests/js/
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev  ## Speed and load figures (bounded in time, loopback only)
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules test-artifacts .pytest_cache .ruff_cache .hypothesis

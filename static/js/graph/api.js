@@ -13,13 +13,21 @@ class GraphError extends Error {
 }
 
 async function request(path, body) {
-  const init = body && { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const init = body && {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  };
   const response = await fetch(apiUrl(path), init).catch(() => {
     throw new GraphError("The server cannot be reached; check the connection and try again.");
   });
   const data = await response.json().catch(() => null); // a proxy's error page is not JSON
   if (response.ok && data) return data;
-  throw new GraphError(data?.message || `The server answered with an error (${response.status}).`, response.status, data || {});
+  throw new GraphError(
+    data?.message || `The server answered with an error (${response.status}).`,
+    response.status,
+    data || {},
+  );
 }
 
 /** The engine's presets: [{id, title, description, program, values}]. */
@@ -31,4 +39,4 @@ const fetchGraph = (body) => request("graph", body);
 /** One node: value, grad, local gradients with their rules, signals, incoming, role. */
 const fetchNode = (body, node) => request("graph/node", { ...body, node });
 
-export { GraphError, fetchPresets, fetchGraph, fetchNode };
+export { fetchGraph, fetchNode, fetchPresets, GraphError };

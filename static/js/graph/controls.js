@@ -6,7 +6,13 @@ let uid = 0;
 /** Call fn once calls pause for `ms`: the engine recomputes once per pause, not per pixel. */
 function debounce(fn, ms) {
   let timer;
-  return Object.assign((...args) => (clearTimeout(timer), (timer = setTimeout(fn, ms, ...args))), { cancel: () => clearTimeout(timer) });
+  const call = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms, ...args);
+  };
+  return Object.assign(call, {
+    cancel: () => clearTimeout(timer),
+  });
 }
 
 function make(tag, attributes = {}, text = "") {
@@ -28,9 +34,19 @@ function createControls(parts, handlers) {
   c.select.addEventListener("change", () => handlers.onPreset(c.select.value));
   parts.toolbar.append(make("label", { for: c.select.id }, "Example "), c.select);
   const bar = make("div", { class: "graph-step-buttons" });
-  for (const [action, text] of [["forward", "Forward step"], ["backward", "Backward step"], ["play", "Play backward"], ["reset", "Reset"]]) {
+  for (const [action, text] of [
+    ["forward", "Forward step"],
+    ["backward", "Backward step"],
+    ["play", "Play backward"],
+    ["reset", "Reset"],
+  ]) {
     const key = action[0].toUpperCase();
-    const button = (c.buttons[action] = make("button", { type: "button", class: "graph-button", "data-action": action, "aria-keyshortcuts": key }, `${text} `));
+    const button = make(
+      "button",
+      { type: "button", class: "graph-button", "data-action": action, "aria-keyshortcuts": key },
+      `${text} `,
+    );
+    c.buttons[action] = button;
     button.append(make("kbd", { "aria-hidden": "true" }, key));
     button.addEventListener("click", () => handlers.onStep(action));
     bar.append(button);
@@ -39,27 +55,66 @@ function createControls(parts, handlers) {
   parts.steps.append(bar, c.counter);
   c.list = make("div");
   parts.inputs.append(make("legend", {}, "Inputs"), c.list);
-  c.toggle = make("input", { type: "checkbox", role: "switch", id: `graph-check-${uid}`, class: "graph-switch" });
+  c.toggle = make("input", {
+    type: "checkbox",
+    role: "switch",
+    id: `graph-check-${uid}`,
+    class: "graph-switch",
+  });
   c.toggle.addEventListener("change", () => handlers.onCheck(c.toggle.checked));
-  parts.check.append(c.toggle, make("label", { for: c.toggle.id }, "Gradient check: the numerical gradient of each input next to the analytic one"));
+  parts.check.append(
+    c.toggle,
+    make(
+      "label",
+      { for: c.toggle.id },
+      "Gradient check: the numerical gradient of each input next to the analytic one",
+    ),
+  );
   return c;
 }
 
 /** A number field that reports valid numbers as they are typed and restores the last on blur. */
 function numberField(attributes, onNumber) {
-  const field = make("input", { type: "number", step: "any", inputmode: "decimal", class: "graph-number", ...attributes });
+  const field = make("input", {
+    type: "number",
+    step: "any",
+    inputmode: "decimal",
+    class: "graph-number",
+    ...attributes,
+  });
   const check = () => field.setAttribute("aria-invalid", !Number.isFinite(parse(field.value)));
-  field.addEventListener("input", () => check() || (Number.isFinite(parse(field.value)) && onNumber(parse(field.value))));
-  field.addEventListener("change", () => Number.isFinite(parse(field.value)) || ((field.value = field.dataset.last), check()));
+  field.addEventListener("input", () => {
+    check();
+    if (Number.isFinite(parse(field.value))) onNumber(parse(field.value));
+  });
+  field.addEventListener("change", () => {
+    if (Number.isFinite(parse(field.value))) return;
+    field.value = field.dataset.last;
+    check();
+  });
   return field;
 }
 
 function scalarInput(c, name, value) {
   const id = `graph-input-${c.id}-${name}`;
   const row = make("div", { class: "graph-input-row" });
-  const slider = make("input", { type: "range", min: Math.min(-5, Math.floor(value)), max: Math.max(5, Math.ceil(value)), step: 0.01, "aria-label": `${name} slider`, class: "graph-slider", "data-slider": name });
-  const field = numberField({ id, "data-input": name }, (v) => c.handlers.onValue(name, (slider.value = v)));
-  slider.addEventListener("input", () => c.handlers.onValue(name, Number((field.value = slider.value))));
+  const slider = make("input", {
+    type: "range",
+    min: Math.min(-5, Math.floor(value)),
+    max: Math.max(5, Math.ceil(value)),
+    step: 0.01,
+    "aria-label": `${name} slider`,
+    class: "graph-slider",
+    "data-slider": name,
+  });
+  const field = numberField({ id, "data-input": name }, (v) => {
+    slider.value = v;
+    c.handlers.onValue(name, v);
+  });
+  slider.addEventListener("input", () => {
+    field.value = slider.value;
+    c.handlers.onValue(name, Number(slider.value));
+  });
   row.append(make("label", { for: id }, name), field, slider);
   c.fields.set(name, [field, slider]);
   return row;
@@ -71,12 +126,21 @@ function gridInput(c, name, value, shape) {
   const width = shape[1] || shape[0];
   grid.style.setProperty("--columns", width);
   const read = () => {
-    const flat = cells.map((cell) => (Number.isFinite(parse(cell.value)) ? parse(cell.value) : Number(cell.dataset.last)));
-    return shape.length === 2 ? value.map((_row, r) => flat.slice(r * width, (r + 1) * width)) : flat;
+    const flat = cells.map((cell) =>
+      Number.isFinite(parse(cell.value)) ? parse(cell.value) : Number(cell.dataset.last),
+    );
+    return shape.length === 2
+      ? value.map((_row, r) => flat.slice(r * width, (r + 1) * width))
+      : flat;
   };
   const cells = value.flat().map((_v, i) => {
-    const where = shape.length === 2 ? `row ${Math.floor(i / width) + 1}, column ${(i % width) + 1}` : `entry ${i + 1}`;
-    return numberField({ "aria-label": `${name} ${where}`, "data-cell": name }, () => c.handlers.onValue(name, read()));
+    const where =
+      shape.length === 2
+        ? `row ${Math.floor(i / width) + 1}, column ${(i % width) + 1}`
+        : `entry ${i + 1}`;
+    return numberField({ "aria-label": `${name} ${where}`, "data-cell": name }, () =>
+      c.handlers.onValue(name, read()),
+    );
   });
   grid.append(...cells);
   group.append(make("legend", {}, `${name} [${shape.join("×")}]`), grid);
@@ -101,9 +165,16 @@ function drawControls(c, view) {
   const inputs = JSON.stringify(view.inputs.map((n) => [n.id, n.shape]));
   if (inputs !== c.inputs) {
     c.inputs = inputs;
-    c.list.replaceChildren(...view.inputs.map((n) => (n.shape.length ? gridInput : scalarInput)(c, n.id, n.value, n.shape)));
+    c.list.replaceChildren(
+      ...view.inputs.map((n) =>
+        (n.shape.length ? gridInput : scalarInput)(c, n.id, n.value, n.shape),
+      ),
+    );
   }
-  for (const n of view.inputs) c.fields.get(n.id).forEach((field, i) => show(field, n.shape.length ? n.value.flat()[i] : n.value));
+  for (const n of view.inputs) {
+    const flat = n.shape.length ? n.value.flat() : [n.value];
+    for (const [i, field] of c.fields.get(n.id).entries()) show(field, flat[i]);
+  }
   c.parts.inputs.hidden = !view.inputs.length;
   const { cursor, total, playing } = view.steps;
   const n = total / 2;
@@ -112,8 +183,12 @@ function drawControls(c, view) {
   c.buttons.backward.disabled = !done && cursor < n;
   c.buttons.play.firstChild.textContent = playing ? "Pause " : "Play backward ";
   c.buttons.play.setAttribute("aria-pressed", playing);
-  c.counter.textContent = done ? "Both passes computed; step to replay them." : cursor < n ? `Forward pass: ${cursor} of ${n} values.` : `Backward pass: ${cursor - n} of ${n} gradients.`;
+  c.counter.textContent = done
+    ? "Both passes computed; step to replay them."
+    : cursor < n
+      ? `Forward pass: ${cursor} of ${n} values.`
+      : `Backward pass: ${cursor - n} of ${n} gradients.`;
   c.toggle.checked = view.check;
 }
 
-export { createControls, drawControls, debounce };
+export { createControls, debounce, drawControls };

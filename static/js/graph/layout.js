@@ -6,11 +6,13 @@ function assignLayers(nodes) {
   const layer = new Map();
   const children = new Map(nodes.map((n) => [n.id, []]));
   for (const n of nodes) {
-    n.parents.forEach((p) => children.get(p).push(n.id));
+    for (const p of n.parents) children.get(p).push(n.id);
     layer.set(n.id, Math.max(0, ...n.parents.map((p) => layer.get(p) + 1)));
   }
   // Else an input used only by the loss (the label y) has a long edge across the graph.
-  for (const n of nodes) if (!n.parents.length && children.get(n.id).length) layer.set(n.id, Math.min(...children.get(n.id).map((k) => layer.get(k))) - 1);
+  for (const n of nodes)
+    if (!n.parents.length && children.get(n.id).length)
+      layer.set(n.id, Math.min(...children.get(n.id).map((k) => layer.get(k))) - 1);
   return { layer, children };
 }
 
@@ -22,9 +24,13 @@ function properGraph(nodes, layer) {
   const edges = nodes.flatMap((n) =>
     n.parents.map((p, index) => {
       const chain = [p];
-      for (let l = layer.get(p) + 1; l < layer.get(n.id); l += 1) chain.push(add(`${p}>${n.id}#${index}@${l}`, l, true));
+      for (let l = layer.get(p) + 1; l < layer.get(n.id); l += 1)
+        chain.push(add(`${p}>${n.id}#${index}@${l}`, l, true));
       chain.push(n.id);
-      chain.forEach((id, i) => i && (vertices.get(chain[i - 1]).down.push(id), vertices.get(id).up.push(chain[i - 1])));
+      for (let i = 1; i < chain.length; i += 1) {
+        vertices.get(chain[i - 1]).down.push(chain[i]);
+        vertices.get(chain[i]).up.push(chain[i - 1]);
+      }
       return { from: p, to: n.id, index, chain };
     }),
   );
@@ -35,8 +41,11 @@ function properGraph(nodes, layer) {
 function countCrossings(layers, vertices) {
   let total = 0;
   for (let l = 1; l < layers.length; l += 1) {
-    const segments = layers[l - 1].flatMap((id, i) => vertices.get(id).down.map((d) => [i, layers[l].indexOf(d)]));
-    segments.forEach(([a0, a1], a) => segments.slice(a + 1).forEach(([b0, b1]) => (total += (a0 - b0) * (a1 - b1) < 0)));
+    const segments = layers[l - 1].flatMap((id, i) =>
+      vertices.get(id).down.map((d) => [i, layers[l].indexOf(d)]),
+    );
+    for (const [a, [a0, a1]] of segments.entries())
+      for (const [b0, b1] of segments.slice(a + 1)) if ((a0 - b0) * (a1 - b1) < 0) total += 1;
   }
   return total;
 }
@@ -44,10 +53,16 @@ function countCrossings(layers, vertices) {
 /** A layer reordered by the mean position of its neighbours in the next layer (stable on ties). */
 function byBarycentre(order, next, vertices, direction) {
   const key = (id, i) => {
-    const near = vertices.get(id)[direction].map((n) => next.indexOf(n)).filter((p) => p >= 0);
+    const near = vertices
+      .get(id)
+      [direction].map((n) => next.indexOf(n))
+      .filter((p) => p >= 0);
     return near.length ? near.reduce((s, p) => s + p, 0) / near.length : i;
   };
-  return order.map((id, i) => [id, key(id, i), i]).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map((k) => k[0]);
+  return order
+    .map((id, i) => [id, key(id, i), i])
+    .sort((a, b) => a[1] - b[1] || a[2] - b[2])
+    .map((k) => k[0]);
 }
 
 /** Orders with few crossings: alternate down and up sweeps, keep the best seen. */
@@ -57,8 +72,12 @@ function orderLayers(vertices, depth) {
   let best = layers.map((l) => l.slice());
   let fewest = countCrossings(best, vertices);
   for (let s = 0; s < 8 && fewest > 0; s += 1) {
-    if (s % 2) for (let l = depth - 1; l >= 0; l -= 1) layers[l] = byBarycentre(layers[l], layers[l + 1], vertices, "down");
-    else for (let l = 1; l <= depth; l += 1) layers[l] = byBarycentre(layers[l], layers[l - 1], vertices, "up");
+    if (s % 2)
+      for (let l = depth - 1; l >= 0; l -= 1)
+        layers[l] = byBarycentre(layers[l], layers[l + 1], vertices, "down");
+    else
+      for (let l = 1; l <= depth; l += 1)
+        layers[l] = byBarycentre(layers[l], layers[l - 1], vertices, "up");
     const count = countCrossings(layers, vertices);
     if (count < fewest) [best, fewest] = [layers.map((l) => l.slice()), count];
   }
@@ -69,8 +88,10 @@ function orderLayers(vertices, depth) {
 function pack(wishes, gaps) {
   const n = wishes.length;
   const [down, up] = [[], []];
-  for (let i = 0; i < n; i += 1) down[i] = i ? Math.max(wishes[i], down[i - 1] + gaps[i]) : wishes[i];
-  for (let i = n - 1; i >= 0; i -= 1) up[i] = i < n - 1 ? Math.min(wishes[i], up[i + 1] - gaps[i + 1]) : wishes[i];
+  for (let i = 0; i < n; i += 1)
+    down[i] = i ? Math.max(wishes[i], down[i - 1] + gaps[i]) : wishes[i];
+  for (let i = n - 1; i >= 0; i -= 1)
+    up[i] = i < n - 1 ? Math.min(wishes[i], up[i + 1] - gaps[i + 1]) : wishes[i];
   return down.map((d, i) => (d + up[i]) / 2); // both keep the gaps, so their mean does too
 }
 
@@ -86,8 +107,11 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
   const gapsOf = (order) => order.map((id, i) => (i ? half(order[i - 1]) + half(id) : 0));
   for (const order of layers) {
     let at = 0;
-    gapsOf(order).forEach((gap, i) => y.set(order[i], (at += gap)));
-    order.forEach((id) => y.set(id, y.get(id) - at / 2));
+    for (const [i, gap] of gapsOf(order).entries()) {
+      at += gap;
+      y.set(order[i], at);
+    }
+    for (const id of order) y.set(id, y.get(id) - at / 2);
   }
   for (let round = 0; round < 6; round += 1) {
     for (const order of round % 2 ? layers.slice().reverse() : layers) {
@@ -95,7 +119,7 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
         const near = [...vertices.get(id).up, ...vertices.get(id).down];
         return near.length ? near.reduce((s, n) => s + y.get(n), 0) / near.length : y.get(id);
       });
-      pack(wishes, gapsOf(order)).forEach((v, i) => y.set(order[i], v));
+      for (const [i, v] of pack(wishes, gapsOf(order)).entries()) y.set(order[i], v);
     }
   }
   const columnX = [];
@@ -107,15 +131,34 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
   }
   const extent = (sign) => [...y].map(([id, v]) => v + (sign * (size.get(id)?.h || 0)) / 2);
   const shift = margin - Math.min(...extent(-1));
-  const boxes = new Map(nodes.map((n) => [n.id, { ...size.get(n.id), layer: layer.get(n.id), x: columnX[layer.get(n.id)], y: y.get(n.id) + shift }]));
+  const boxes = new Map(
+    nodes.map((n) => [
+      n.id,
+      {
+        ...size.get(n.id),
+        layer: layer.get(n.id),
+        x: columnX[layer.get(n.id)],
+        y: y.get(n.id) + shift,
+      },
+    ]),
+  );
   const f = (v) => v.toFixed(1);
   return {
     boxes,
     edges: edges.map((e) => {
       const [from, to] = [boxes.get(e.from), boxes.get(e.to)];
-      const middle = e.chain.slice(1, -1).map((id) => [columnX[vertices.get(id).layer], y.get(id) + shift]);
+      const middle = e.chain
+        .slice(1, -1)
+        .map((id) => [columnX[vertices.get(id).layer], y.get(id) + shift]);
       const points = [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
-      const d = points.map(([x1, y1], i) => (i ? `C${f((points[i - 1][0] + x1) / 2)},${f(points[i - 1][1])} ${f((points[i - 1][0] + x1) / 2)},${f(y1)} ` : "M") + `${f(x1)},${f(y1)}`);
+      const d = points.map(
+        ([x1, y1], i) =>
+          `${
+            i
+              ? `C${f((points[i - 1][0] + x1) / 2)},${f(points[i - 1][1])} ${f((points[i - 1][0] + x1) / 2)},${f(y1)} `
+              : "M"
+          }${f(x1)},${f(y1)}`,
+      );
       return { ...e, points, d: d.join(" ") };
     }),
     layers: layers.map((order) => order.filter((id) => size.has(id))),

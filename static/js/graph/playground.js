@@ -12,20 +12,23 @@ function readUrlState() {
   return params.has("program") && { program: params.get("program"), values };
 }
 
-const query = (program, values) => `?${new URLSearchParams({ program, values: JSON.stringify(values) })}`;
+const query = (program, values) =>
+  `?${new URLSearchParams({ program, values: JSON.stringify(values) })}`;
 
 /** A link to the playground at `base` (from the server's config) with this program and values. */
 const playgroundHref = (base, program, values) => base + query(program, values);
 
 /** Keep the state in the address bar, without a history entry per keystroke. */
-const writeUrlState = (program, values) => history.replaceState(null, "", location.pathname + query(program, values));
+const writeUrlState = (program, values) =>
+  history.replaceState(null, "", location.pathname + query(program, values));
 
 /** The names a program reads before assigning them: its inputs, guessed before the engine answers. */
 function guessInputs(program) {
   const [assigned, read] = [new Set(), []];
   for (const line of program.split("\n")) {
     const [, target, right] = /^\s*(?:([A-Za-z]\w*)\s*=(?!=))?(.*)/.exec(line.replace(/#.*/, ""));
-    for (const [name] of right.replace(/\d[eE][-+]?\d/g, "").matchAll(/[A-Za-z]\w*(?!\w*\s*\()/g)) if (!assigned.has(name) && !read.includes(name)) read.push(name);
+    for (const [name] of right.replace(/\d[eE][-+]?\d/g, "").matchAll(/[A-Za-z]\w*(?!\w*\s*\()/g))
+      if (!assigned.has(name) && !read.includes(name)) read.push(name);
     assigned.add(target);
   }
   return read;
@@ -46,7 +49,9 @@ function createEditor(container, { onProgram }) {
 function errorHtml(program, { message, line, column }) {
   const where = line ? `Line ${line}${column ? `, column ${column}` : ""}: ` : "";
   const gutter = `${line} | `;
-  const excerpt = line ? `<pre class="graph-program-excerpt" aria-hidden="true">${esc(gutter + (program.split("\n")[line - 1] ?? ""))}${column ? `\n${" ".repeat(gutter.length + column - 1)}^` : ""}</pre>` : "";
+  const excerpt = line
+    ? `<pre class="graph-program-excerpt" aria-hidden="true">${esc(gutter + (program.split("\n")[line - 1] ?? ""))}${column ? `\n${" ".repeat(gutter.length + column - 1)}^` : ""}</pre>`
+    : "";
   return `<p class="graph-program-where" data-line="${line || ""}" data-column="${column || ""}"><strong>${where}</strong>the program was not run; the last good graph stays on screen.</p>${excerpt}<p>${esc(message)}</p>`;
 }
 
@@ -59,4 +64,4 @@ function drawEditor(editor, { program, error }) {
   if (html !== editor.html) editor.error.innerHTML = editor.html = html;
 }
 
-export { createEditor, drawEditor, readUrlState, writeUrlState, playgroundHref, guessInputs };
+export { createEditor, drawEditor, guessInputs, playgroundHref, readUrlState, writeUrlState };

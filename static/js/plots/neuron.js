@@ -40,7 +40,9 @@ function setValues(values, { source = null } = {}) {
     for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
       const preset = state.presets.get(element);
       if (preset !== undefined && preset !== PRESET) continue; // it shows another example now
-      element.dispatchEvent(new CustomEvent("graph:set-values", { detail: { values: { ...next } } }));
+      element.dispatchEvent(
+        new CustomEvent("graph:set-values", { detail: { values: { ...next } } }),
+      );
     }
   }
 }
@@ -81,4 +83,4 @@ function subscribe(listener) {
   return () => state.listeners.delete(listener);
 }
 
-export { NAMES, getValues, setValues, subscribe, watchGraphWidgets };
+export { getValues, NAMES, setValues, subscribe, watchGraphWidgets };

@@ -64,4 +64,4 @@ function mount(element, config) {
   observer.observe(element);
 }
 
-export { mount, loadPlotly };
+export { loadPlotly, mount };

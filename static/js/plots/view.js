@@ -2,7 +2,7 @@
 // current numbers, and (for the neuron's plots) the controls. Figures come from the server
 // (GET /api/plots/<figure>) and are drawn with Plotly.react; colours follow the page's theme.
 import { apiUrl } from "../config.js";
-import { NAMES, getValues, setValues, subscribe } from "./neuron.js";
+import { getValues, NAMES, setValues, subscribe } from "./neuron.js";
 import { themeFigure, watchColorScheme } from "./theme.js";
 
 // The figures drawn from the neuron's values. The last of them on a page carries the controls,
@@ -39,7 +39,9 @@ function make(tag, attributes = {}, text = "") {
 
 /** The figure's JSON for `values` (null: the server's defaults), or a PlotError with a sentence. */
 async function fetchFigure(figure, values, signal) {
-  const query = values ? "?" + new URLSearchParams(NAMES.filter((n) => n in values).map((n) => [n, String(values[n])])) : "";
+  const query = values
+    ? `?${new URLSearchParams(NAMES.filter((n) => n in values).map((n) => [n, String(values[n])]))}`
+    : "";
   let response;
   try {
     response = await fetch(apiUrl(`plots/${encodeURIComponent(figure)}${query}`), {
@@ -56,8 +58,8 @@ async function fetchFigure(figure, values, signal) {
   } catch (_error) {
     // Not JSON (a proxy's error page): described by the status below.
   }
-  if (response.ok && data && data.figure) return data;
-  const message = (data && data.message) || `The server answered with an error (${response.status}).`;
+  if (response.ok && data?.figure) return data;
+  const message = data?.message || `The server answered with an error (${response.status}).`;
   throw new PlotError(message, data && typeof data.field === "string" ? data.field : null);
 }
 
@@ -81,7 +83,7 @@ function readControl(control) {
 }
 
 function showMessage(plot, field, message) {
-  const control = plot.controls && plot.controls.get(field);
+  const control = plot.controls?.get(field);
   if (control) {
     control.message.textContent = message;
     if (message) control.input.setAttribute("aria-invalid", "true");
@@ -90,7 +92,6 @@ function showMessage(plot, field, message) {
   }
   plot.status.textContent = message;
 }
-
 
 function onControlInput(plot, control, immediate) {
   clearTimeout(plot.timer);
@@ -122,7 +123,11 @@ function buildControls(plot, inputs) {
       step: String(spec.step),
       "aria-describedby": `${id}-message`,
     });
-    const message = make("span", { id: `${id}-message`, class: "plot-message", "aria-live": "polite" });
+    const message = make("span", {
+      id: `${id}-message`,
+      class: "plot-message",
+      "aria-live": "polite",
+    });
     const control = { input, message, spec };
     input.addEventListener("input", (_event) => onControlInput(plot, control, false));
     input.addEventListener("change", (_event) => onControlInput(plot, control, true));
@@ -152,11 +157,16 @@ function showValuesInControls(plot, values) {
 function buildFigure(plot, data) {
   const figure = make("figure", { class: "plot" });
   plot.caption = make("figcaption", { class: "plot-caption" }, data.caption || "");
-  plot.canvas = make("div", { class: "plot-canvas", role: "img", "aria-labelledby": `${plot.id}-alt` });
+  plot.canvas = make("div", {
+    class: "plot-canvas",
+    role: "img",
+    "aria-labelledby": `${plot.id}-alt`,
+  });
   plot.alt = make("p", { id: `${plot.id}-alt`, class: "plot-alt", "aria-live": "polite" });
   plot.status = make("p", { class: "plot-status", role: "status" });
   figure.append(plot.caption, plot.canvas, plot.alt);
-  if (plot.hasControls && Array.isArray(data.inputs)) figure.append(buildControls(plot, data.inputs));
+  if (plot.hasControls && Array.isArray(data.inputs))
+    figure.append(buildControls(plot, data.inputs));
   figure.append(plot.status);
   plot.element.replaceChildren(figure);
 }
@@ -221,7 +231,7 @@ async function render(element, _config, plotlyPromise) {
   const figure = element.dataset.figure;
   const isNeuron = NEURON_FIGURES.includes(figure);
   const neuronMounts = [...document.querySelectorAll('[data-widget="plot"]')].filter((el) =>
-    NEURON_FIGURES.includes(el.dataset.figure)
+    NEURON_FIGURES.includes(el.dataset.figure),
   );
   const plot = {
     element,
@@ -245,7 +255,9 @@ async function render(element, _config, plotlyPromise) {
   } catch (error) {
     element.dataset.plotState = "error";
     const sentence =
-      error instanceof PlotError ? error.message : "This plot could not load. Reload the page to try again.";
+      error instanceof PlotError
+        ? error.message
+        : "This plot could not load. Reload the page to try again.";
     element.append(make("p", { class: "widget-error", role: "status" }, sentence));
     throw error;
   }

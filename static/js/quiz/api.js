@@ -31,7 +31,7 @@ async function request(path, body) {
     data = null;
   }
   if (!response.ok || data === null) {
-    const reason = data && data.message ? data.message : `The server answered ${response.status}.`;
+    const reason = data?.message ? data.message : `The server answered ${response.status}.`;
     throw new QuizApiError(reason, response.status);
   }
   return data;
@@ -56,4 +56,4 @@ function startOver(lesson) {
   return request(`${quizPath(lesson)}/reset`, {});
 }
 
-export { QuizApiError, loadQuiz, sendAnswer, startOver };
+export { loadQuiz, QuizApiError, sendAnswer, startOver };

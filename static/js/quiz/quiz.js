@@ -208,7 +208,11 @@ function mount(root, _config) {
   function showLoadFailure(error) {
     const note = element("div", { class: "quiz-load-error", role: "alert" });
     const text = element("p", {}, `The quiz could not load. ${error.message}`);
-    const retry = element("button", { type: "button", class: "quiz-button" }, "Load the quiz again");
+    const retry = element(
+      "button",
+      { type: "button", class: "quiz-button" },
+      "Load the quiz again",
+    );
     retry.addEventListener("click", () => {
       note.remove();
       load();

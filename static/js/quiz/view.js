@@ -5,7 +5,8 @@ function element(tag, attributes = {}, text = "") {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
     if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+    else if (value !== false && value !== null && value !== undefined)
+      node.setAttribute(key, value);
   }
   if (text) node.textContent = text;
   return node;
@@ -75,7 +76,11 @@ function buildQuestion(question, index, total, uid) {
 
   const check = element("button", { type: "submit", class: "quiz-button quiz-check" }, "Check");
   const result = element("div", { class: "quiz-result", role: "status", "aria-live": "polite" });
-  const next = element("button", { type: "button", class: "quiz-button quiz-next" }, "Next question");
+  const next = element(
+    "button",
+    { type: "button", class: "quiz-button quiz-next" },
+    "Next question",
+  );
   const actions = element("div", { class: "quiz-actions" });
   actions.append(check, next);
   form.append(fieldset, result, actions);
@@ -97,7 +102,10 @@ function fillResult(parts, answer) {
 }
 
 function buildSummary(uid, level) {
-  const section = element("section", { class: "quiz-summary", "aria-labelledby": `${uid}-summary` });
+  const section = element("section", {
+    class: "quiz-summary",
+    "aria-labelledby": `${uid}-summary`,
+  });
   const heading = element(
     `h${level}`,
     { id: `${uid}-summary`, class: "quiz-summary-heading", tabindex: "-1" },
