@@ -1,5 +1,6 @@
 // The controls: preset picker, inputs (a number field and a slider, or a grid for a vector or a
 // matrix), the step / play / reset buttons and the gradient-check switch.
+import { element as make } from "../dom.js";
 
 let uid = 0;
 
@@ -13,13 +14,6 @@ function debounce(fn, ms) {
   return Object.assign(call, {
     cancel: () => clearTimeout(timer),
   });
-}
-
-function make(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const key in attributes) node.setAttribute(key, attributes[key]);
-  node.textContent = text;
-  return node;
 }
 
 const parse = (text) => (text.trim() ? Number(text.replace("−", "-")) : NaN);

@@ -1,5 +1,6 @@
 // The graph in SVG: buildView makes the elements once per structure, drawView only sets text,
 // attributes and classes. Arrow-key moves live here, next to the geometry.
+import { svgElement as el } from "../dom.js";
 import { layout } from "./layout.js";
 
 const SYMBOLS = {
@@ -52,12 +53,6 @@ function nodeTitle(node) {
           .replace(/[_{}\\\s]/g, "")
       : "";
   return text && text.length < 15 ? text : node.label || node.id;
-}
-
-function el(name, attributes, parent) {
-  const node = document.createElementNS("http://www.w3.org/2000/svg", name);
-  for (const key in attributes) node.setAttribute(key, attributes[key]);
-  return parent.appendChild(node);
 }
 
 const toggle = (node, name, on) => node.classList.toggle(name, Boolean(on));

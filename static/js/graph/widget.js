@@ -3,7 +3,8 @@
 // graph:ready and graph:values-changed {values, preset, program} (the first graph; a student's
 // change), graph:panel-drawn {node, ms}; it listens to graph:set-values {values} (inputs set
 // from outside; no event echoes back).
-import { fetchGraph, fetchNode, fetchPresets, GraphError } from "./api.js";
+import { ApiError } from "../api.js";
+import { fetchGraph, fetchNode, fetchPresets } from "./api.js";
 import { createControls, debounce, drawControls } from "./controls.js";
 import { createPanel, drawPanel } from "./panel.js";
 import {
@@ -188,7 +189,7 @@ function mount(element, config = {}) {
       if (seq !== nodeSeq || state.selected !== id) return;
       // Never draw an answer to another question (a cache mixing requests up, say).
       if (data.node !== id)
-        throw new GraphError(`The server answered about ${data.node}, not ${id}.`);
+        throw new ApiError(`The server answered about ${data.node}, not ${id}.`);
       set({ details: data, error: null });
       emit("panel-drawn", { node: id, ms: performance.now() - started });
     } catch (error) {

@@ -1,7 +1,8 @@
 // One plot on the page: a <figure> with a caption, the plotly chart, its text alternative with the
 // current numbers, and (for the neuron's plots) the controls. Figures come from the server
 // (GET /api/plots/<figure>) and are drawn with Plotly.react; colours follow the page's theme.
-import { apiUrl } from "../config.js";
+import { ApiError, request } from "../api.js";
+import { element as make } from "../dom.js";
 import { getValues, NAMES, setValues, subscribe } from "./neuron.js";
 import { themeFigure, watchColorScheme } from "./theme.js";
 
@@ -22,45 +23,12 @@ const PLOT_CONFIG = {
 const plots = new Set(); // every rendered plot, redrawn when the colour scheme changes
 let counter = 0;
 
-class PlotError extends Error {
-  constructor(message, field = null) {
-    super(message);
-    this.name = "PlotError";
-    this.field = field;
-  }
-}
-
-function make(tag, attributes = {}, text = "") {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  if (text) element.textContent = text;
-  return element;
-}
-
-/** The figure's JSON for `values` (null: the server's defaults), or a PlotError with a sentence. */
-async function fetchFigure(figure, values, signal) {
+/** The figure's JSON for `values` (null: the server's defaults), or an ApiError with a sentence. */
+function fetchFigure(figure, values, signal) {
   const query = values
     ? `?${new URLSearchParams(NAMES.filter((n) => n in values).map((n) => [n, String(values[n])]))}`
     : "";
-  let response;
-  try {
-    response = await fetch(apiUrl(`plots/${encodeURIComponent(figure)}${query}`), {
-      headers: { Accept: "application/json" },
-      signal,
-    });
-  } catch (error) {
-    if (error.name === "AbortError") throw error;
-    throw new PlotError("The server cannot be reached; the plot keeps its last state.");
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (_error) {
-    // Not JSON (a proxy's error page): described by the status below.
-  }
-  if (response.ok && data?.figure) return data;
-  const message = data?.message || `The server answered with an error (${response.status}).`;
-  throw new PlotError(message, data && typeof data.field === "string" ? data.field : null);
+  return request(`plots/${encodeURIComponent(figure)}${query}`, { signal });
 }
 
 function formatRange(input) {
@@ -216,7 +184,7 @@ async function firstFigure(figure, values) {
   try {
     return { data: await fetchFigure(figure, values), refused: null };
   } catch (error) {
-    if (!(error instanceof PlotError) || !error.field || !values) throw error;
+    if (!(error instanceof ApiError) || !error.field || !values) throw error;
     return { data: await fetchFigure(figure, null), refused: error };
   }
 }
@@ -255,7 +223,7 @@ async function render(element, _config, plotlyPromise) {
   } catch (error) {
     element.dataset.plotState = "error";
     const sentence =
-      error instanceof PlotError
+      error instanceof ApiError
         ? error.message
         : "This plot could not load. Reload the page to try again.";
     element.append(make("p", { class: "widget-error", role: "status" }, sentence));

@@ -1,16 +1,6 @@
 // The quiz's markup: built once per round from the server's questions; quiz.js's draw() then only
 // toggles attributes, classes and the text of what the student has answered.
-
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value !== null && value !== undefined)
-      node.setAttribute(key, value);
-  }
-  if (text) node.textContent = text;
-  return node;
-}
+import { element } from "../dom.js";
 
 /** A span holding HTML the server rendered from the lesson's own content (Markdown and KaTeX). */
 function serverHtml(tag, className, html) {
