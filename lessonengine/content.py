@@ -6,6 +6,7 @@ is Markdown with TeX math between `$...$` and `$$...$$`. Structured parts are fe
     ::: refresher Quick refresher      a card (title optional)
     ::: legend                         wraps a definition list: `$f$` then `: outer function`
     ::: note Title / ::: key Title     a callout (titles optional)
+    ::: deeper Title                   a collapsed "Going deeper" part (<details>), closed at first
     ::: widget NAME key=value ...      an interactive part; its inner Markdown is the fallback
 
 and `[local gradient](term:local-gradient)` is a glossary term defined in the front matter.
@@ -32,7 +33,8 @@ from lessonengine.texmath import TexError, render_tex
 COURSE_FILE = "course.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-BLOCKS = ("refresher", "legend", "note", "key", "widget")
+BLOCKS = ("refresher", "legend", "note", "key", "deeper", "widget")
+DEEPER = "Going deeper"
 MATH_TOKENS = {"math_inline": False, "math_inline_double": True, "math_block": True}
 TERM_SCHEME = "term:"
 SHORT_FORMULA = 40  # characters of TeX
@@ -324,6 +326,15 @@ def _block_html(info: str, lesson_id: str | None, serial: int) -> tuple[str, str
         title = params or ("Key idea" if name == "key" else "")
         heading = f'<p class="callout-title">{render_inline(title)}</p>\n' if title else ""
         return f'<div class="callout callout-{name}" role="note">\n{heading}', "</div>\n"
+    if name == "deeper":
+        # <details> opens and closes with Enter or Space on its summary, with no script; the
+        # core reading stays short and the depth is one keypress away.
+        title = f"{DEEPER}: {render_inline(params)}" if params else DEEPER
+        return (
+            f'<details class="callout callout-deeper">\n<summary class="deeper-title">{title}'
+            "</summary>\n",
+            "</details>\n",
+        )
     # widget NAME key=value ...
     try:
         words = shlex.split(params)

@@ -323,6 +323,21 @@ def test_a_missing_course_file_is_named(tmp_path):
 # --- The real lesson ---------------------------------------------------------------------------
 
 
+def test_a_deeper_block_is_a_closed_details_with_its_title_as_summary():
+    source = (
+        "::::: deeper Why $W^\\top$\nInside $x$.\n\n::: legend\n$x$\n: a symbol\n:::\n:::::\n\n"
+        "::: deeper\nMore.\n:::\n"
+    )
+    out = render_block(source)
+    opening = '<details class="callout callout-deeper">\n<summary class="deeper-title">'
+    assert out.count(opening) == 2
+    first, second = out.split("</details>")[:2]
+    assert "Going deeper: Why <span" in first and "W^\\top</annotation>" in first
+    assert "<p>Inside " in first and '<dl class="legend-list">' in first, "a legend nests inside"
+    assert "<summary" in second and ">Going deeper</summary>" in second and "<p>More.</p>" in second
+    assert " open" not in out, "closed at first: the core reading stays short"
+
+
 def test_the_course_loads_with_lesson_two():
     course = load_course(CONTENT)
     lesson = course.lesson(LESSON_ID)
