@@ -71,3 +71,5 @@ def graph_node():
         return _json(computed.json_text(node))
     except NotFoundError as exc:
         raise ApiError(404, exc.message) from None
+    except GraphError as exc:  # a view too large to send
+        raise ApiError(400, **exc.to_dict()) from None

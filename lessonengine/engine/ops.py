@@ -1,0 +1,493 @@
+"""The one table of operations: forward, local gradients, TeX rules and roles, one row per op.
+
+Adding an op is adding a row (micrograd's one-op-one-rule, autodidact's table of VJPs). A row is
+``Op(name, symbol, forward, local_grads=..., rules=..., role=...)`` plus keywords where the
+defaults do not fit:
+
+- ``local_grads``: for each parent, ``local(out, *args)``: d node / d parent element by element,
+  over the broadcast shape of the arguments (``None``: nothing flows back). Each is written in a
+  numerically safe form with the special cases of PyTorch's derivative formulas
+  (tools/autograd/derivatives.yaml), so that a finite derivative is never reported as inf or NaN.
+- ``vjps``: for each parent, ``vjp(g, out, *args)``, the signal sent back given the upstream
+  gradient ``g`` (the vector-Jacobian product), when it is not the plain chain rule: upstream
+  times local, summed over the axes that broadcasting added (see ``unbroadcast``).
+- ``rules``: for each parent, a TeX template with ``$z`` for the node and ``$a``/``$b`` for the
+  parents (filled by ``lessonengine.engine.tex.render_rule``).
+- ``role``: one sentence on what the op does in the backward pass.
+- ``ranges``: for each parent, the interval its values must lie in for the op to mean what it
+  says (a probability between 0 and 1), or ``None``; the engine notes a value outside it.
+- ``domain``: what goes wrong when the value is inf or NaN; ``grad_domains``: the same for the
+  local gradient of each parent.
+- ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number) or MATMUL.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lessonengine.engine.tex import format_number
+
+ELEMENTWISE = "elementwise"
+REDUCTION = "reduction"
+MATMUL = "matmul"
+
+
+@dataclass(frozen=True)
+class Range:
+    """An interval of allowed values; `why` says what the values mean (for the note)."""
+
+    low: float
+    high: float
+    why: str
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, value):
+        """True when every element of `value` lies in the interval."""
+        v = np.asarray(value, dtype=float)
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return bool(np.all(above & below))
+
+    def tex(self):
+        """The interval in TeX: [0, 1] or (0, 1)."""
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"{left}{self.low:g}, {self.high:g}{right}"
+
+    def to_dict(self):
+        return {
+            "min": self.low,
+            "max": self.high,
+            "min_open": self.low_open,
+            "max_open": self.high_open,
+        }
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row of the table (see the module docstring)."""
+
+    name: str  # machine name, the `op` field of a node
+    symbol: str  # short label for drawing an unnamed node
+    forward: Callable
+    local_grads: tuple
+    rules: tuple  # per parent: a template, or rule(ndims, exponent) -> template
+    role: object  # a sentence, or role(ndims) -> sentence
+    kind: str = ELEMENTWISE
+    vjps: tuple = ()  # empty: upstream times local for every parent
+    arg_names: tuple = ("a", "b")  # the letters of the rules in the docs and the op table test
+    ranges: tuple = ()
+    domain: str = ""
+    grad_domains: tuple = ()
+    pole: tuple = ()  # (where(*args) -> bool, sentence): where the value is infinite by nature
+
+    @property
+    def arity(self):
+        return len(self.local_grads)
+
+    def vjp(self, slot):
+        """The row's own vector-Jacobian product for this parent, or None for the plain rule."""
+        return self.vjps[slot] if self.vjps else None
+
+    def range(self, slot):
+        return self.ranges[slot] if self.ranges else None
+
+    def grad_domain(self, slot):
+        return self.grad_domains[slot] if self.grad_domains else ""
+
+    def rule(self, slot, ndims=(), exponent=None):
+        """The TeX template of the local gradient for one parent, for operands of these numbers
+        of dimensions (a matrix product's rule depends on them) and a power's constant exponent."""
+        rule = self.rules[slot]
+        return rule if isinstance(rule, str) else rule(ndims, exponent)
+
+    def role_for(self, ndims=()):
+        """The role sentence, for operands of these numbers of dimensions."""
+        return self.role if isinstance(self.role, str) else self.role(ndims)
+
+
+def unbroadcast(g, shape):
+    """Sum a gradient over the axes that broadcasting added or stretched, so it has `shape`.
+
+    Axes are aligned from the right, as numpy aligns them; a gradient smaller than `shape` (a
+    number sent to a vector) is first broadcast to it. Returns a float for shape ().
+    """
+    g = np.asarray(g, dtype=float)
+    if g.shape != shape:
+        g = np.broadcast_to(g, np.broadcast_shapes(g.shape, shape))
+        if g.ndim > len(shape):
+            g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if stretched:
+            g = g.sum(axis=stretched, keepdims=True)
+    return float(g) if not shape else g
+
+
+def _size(*args):
+    return np.broadcast(*args).size
+
+
+def _sigmoid(a):
+    # exp(-a) overflows to inf for a below about -709, and 1 / (1 + inf) is the right 0.
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _pow_local_base(out, a, n):
+    # n * a**(n - 1), and 0 where n = 0 (PyTorch's pow_backward): 0 * a**-1 is NaN at a = 0.
+    return np.where(n == 0, 0.0, n * np.power(a, n - 1.0))
+
+
+def _pow_local_exponent(out, a, n):
+    # a**n * ln a, and 0 where a = 0 and n >= 0 (PyTorch's pow_backward_exponent).
+    return np.where((a == 0) & (n >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
+
+
+def _bce(p, t):
+    return np.mean(-(t * np.log(p) + (1.0 - t) * np.log1p(-p)))
+
+
+# The gradient of a loss with respect to its inputs, over the broadcast shape of (p, t). The
+# divisions come one at a time: p * (1 - p) underflows where (p - t) / p / (1 - p) does not.
+def _bce_dp(out, p, t):
+    return (p - t) / p / (1.0 - p) / _size(p, t)
+
+
+def _bce_dt(out, p, t):
+    return (np.log1p(-p) - np.log(p)) / _size(p, t)
+
+
+def _mse_dp(out, p, t):
+    return 2.0 * (p - t) / _size(p, t)
+
+
+def _mse_dt(out, p, t):
+    return -2.0 * (p - t) / _size(p, t)
+
+
+# Matrix product z = A @ B. Its local gradient is a two-dimensional Jacobian where one operand is
+# a vector: dz/dB = A for A @ b, dz/da = B^T for a @ B, and the other vector for u @ v. For a
+# matrix operand the Jacobian has three or four dimensions; the signal (below) is what the lesson
+# writes for it: upstream times B^T, or A^T times upstream.
+def _matmul_local_a(out, A, B):
+    if np.ndim(A) == 1:
+        return B.T if np.ndim(B) == 2 else B
+    return None
+
+
+def _matmul_local_b(out, A, B):
+    return A if np.ndim(B) == 1 else None
+
+
+def _matmul_vjp_a(g, out, A, B):
+    if np.ndim(A) == 2:
+        return np.outer(g, B) if np.ndim(B) == 1 else g @ B.T  # upstream times B^T
+    return B @ g if np.ndim(B) == 2 else g * B
+
+
+def _matmul_vjp_b(g, out, A, B):
+    if np.ndim(A) == 2:
+        return A.T @ g  # A^T times upstream: the transpose of the forward weights
+    return np.outer(A, g) if np.ndim(B) == 2 else g * A
+
+
+def _max_local(first):
+    # The larger input gets the upstream gradient; a tie splits it evenly, as torch.maximum and
+    # HIPS autograd do (the two one-sided derivatives differ there, so any choice is a convention).
+    def local(out, a, b):
+        mine, other = (a, b) if first else (b, a)
+        return np.where(mine > other, 1.0, np.where(mine == other, 0.5, 0.0))
+
+    return local
+
+
+D = r"\frac{\partial $z}{\partial $a}"
+E = r"\frac{\partial $z}{\partial $b}"
+DI = r"\frac{\partial $z}{\partial $ai}"  # for reductions: one element of the input
+EI = r"\frac{\partial $z}{\partial $bi}"
+
+
+def _power_rule(ndims, exponent):
+    # d/da a^n, simplified for a constant n as a student writes it: 2a, not 2a^{1}; 1, not 1a^{0}.
+    if exponent is None:
+        return D + r" = $b\,$a^{$b - 1}"
+    if exponent == 0:
+        return D + " = 0"
+    if exponent == 1:
+        return D + " = 1"
+    n, m = format_number(exponent), format_number(exponent - 1)
+    return D + f" = {n}$a" if exponent == 2 else D + f" = {n}\\,$a^{{{m}}}"
+
+
+L_OVER = r"\frac{\partial L}{\partial $z}"
+# The rules of z = A @ B for each orientation (ndim of A, ndim of B): the local gradient by
+# indices where the Jacobian has more than two dimensions, and the signal in the lesson's notation.
+_MATMUL_RULES = {
+    (2, 1): (
+        r"\frac{\partial {$z}_{i}}{\partial {$a}_{ij}} = {$b}_{j},\quad "
+        r"\frac{\partial L}{\partial $a} = " + L_OVER + r"\, $b^{\top}",
+        E + r" = $a,\quad \frac{\partial L}{\partial $b} = $a^{\top} " + L_OVER,
+    ),
+    (2, 2): (
+        r"\frac{\partial {$z}_{ik}}{\partial {$a}_{ij}} = {$b}_{jk},\quad "
+        r"\frac{\partial L}{\partial $a} = " + L_OVER + r"\, $b^{\top}",
+        r"\frac{\partial {$z}_{ik}}{\partial {$b}_{jk}} = {$a}_{ij},\quad "
+        r"\frac{\partial L}{\partial $b} = $a^{\top} " + L_OVER,
+    ),
+    (1, 2): (
+        D + r" = $b^{\top},\quad \frac{\partial L}{\partial $a} = $b\, " + L_OVER,
+        r"\frac{\partial {$z}_{k}}{\partial {$b}_{jk}} = {$a}_{j},\quad "
+        r"\frac{\partial L}{\partial $b} = $a \left(" + L_OVER + r"\right)^{\top}",
+    ),
+    (1, 1): (D + " = $b", E + " = $a"),
+}
+_MATMUL_ROLES = {
+    (2, 1): "A matrix-vector product sends its vector the transposed matrix times the upstream "
+    "gradient, and its matrix the outer product of the upstream gradient with the vector.",
+    (2, 2): "A matrix product sends its left matrix the upstream gradient times the transposed "
+    "right matrix, and its right matrix the transposed left matrix times the upstream gradient.",
+    (1, 2): "A vector-matrix product sends its vector the matrix times the upstream gradient, "
+    "and its matrix the outer product of the vector with the upstream gradient.",
+    (1, 1): "A dot product sends each vector the other vector times the upstream gradient.",
+}
+
+
+def _matmul_rule(slot):
+    def rule(ndims, exponent):
+        return _MATMUL_RULES.get(tuple(ndims), _MATMUL_RULES[(2, 1)])[slot]
+
+    return rule
+
+
+def _matmul_role(ndims):
+    return _MATMUL_ROLES.get(tuple(ndims), _MATMUL_ROLES[(2, 1)])
+
+
+def _one(out, *args):
+    return 1.0
+
+
+def _minus_one(out, *args):
+    return -1.0
+
+
+PROBABILITY = Range(0.0, 1.0, "a probability", low_open=True, high_open=True)
+LABEL = Range(0.0, 1.0, "a label of a cross-entropy loss is a probability: 0, 1 or in between")
+
+_ROWS = [
+    Op(
+        "add",
+        "+",
+        lambda a, b: a + b,
+        local_grads=(_one, _one),
+        rules=(D + " = 1", E + " = 1"),
+        role="Add hands the upstream gradient to both inputs unchanged.",
+    ),
+    Op(
+        "sub",
+        "−",
+        lambda a, b: a - b,
+        local_grads=(_one, _minus_one),
+        rules=(D + " = 1", E + " = -1"),
+        role="Subtract hands the upstream gradient to the first input unchanged and to the "
+        "second with its sign flipped.",
+    ),
+    Op(
+        "mul",
+        "×",
+        lambda a, b: a * b,
+        local_grads=(lambda out, a, b: b, lambda out, a, b: a),
+        rules=(D + " = $b", E + " = $a"),
+        role="Multiply sends each input the other input times the upstream gradient.",
+        arg_names=("w", "x"),
+    ),
+    Op(
+        "div",
+        "÷",
+        lambda a, b: a / b,
+        # -(a / b) / b rather than -a / (b * b): b * b underflows to 0 for |b| below 1e-162.
+        local_grads=(lambda out, a, b: 1.0 / b, lambda out, a, b: -(a / b) / b),
+        rules=(D + r" = \frac{1}{$b}", E + r" = -\frac{$a}{$b^{2}}"),
+        role="Divide sends the numerator the upstream gradient divided by the denominator, and "
+        "the denominator the upstream gradient times minus the numerator over the denominator "
+        "squared.",
+        domain="division by zero (or a quotient too large for a float)",
+        pole=(lambda a, b: np.any(np.asarray(b) == 0), "division by zero"),
+    ),
+    Op(
+        "pow",
+        "^",
+        np.power,
+        local_grads=(_pow_local_base, _pow_local_exponent),
+        rules=(_power_rule, E + r" = $a^{$b}\,\ln $a"),
+        role="A power sends its base n times the base to the power n − 1 times the upstream "
+        "gradient, and its exponent the power times the natural log of the base (a number "
+        "written in the program gets nothing).",
+        arg_names=("a", "n"),
+        domain="a power with an exponent that is not a whole number needs a base that is not "
+        "negative, and a negative power needs a base that is not zero",
+        grad_domains=("", "the gradient of the exponent, a^n ln a, needs a positive base"),
+        pole=(
+            lambda a, n: np.any((np.asarray(a) == 0) & (np.asarray(n) < 0)),
+            "a negative power needs a base that is not zero",
+        ),
+    ),
+    Op(
+        "neg",
+        "−",
+        lambda a: -a,
+        local_grads=(_minus_one,),
+        rules=(D + " = -1",),
+        role="Negation sends the upstream gradient back with its sign flipped.",
+    ),
+    Op(
+        "identity",
+        "=",
+        lambda a: a,
+        local_grads=(_one,),
+        rules=(D + " = 1",),
+        role="A copy passes the upstream gradient through unchanged.",
+    ),
+    Op(
+        "matmul",
+        "@",
+        lambda a, b: a @ b,
+        kind=MATMUL,
+        local_grads=(_matmul_local_a, _matmul_local_b),
+        vjps=(_matmul_vjp_a, _matmul_vjp_b),
+        rules=(_matmul_rule(0), _matmul_rule(1)),
+        role=_matmul_role,
+        arg_names=("W", "a"),
+    ),
+    Op(
+        "sigmoid",
+        "σ",
+        _sigmoid,
+        local_grads=(lambda out, a: out * (1.0 - out),),
+        rules=(D + " = $z(1 - $z)",),
+        role="Sigmoid scales the upstream gradient by σ(1 − σ), at most 1/4, so little passes "
+        "once the neuron saturates.",
+    ),
+    Op(
+        "relu",
+        "relu",
+        lambda a: np.maximum(a, 0.0),
+        # At 0 the two one-sided slopes are 0 and 1; 0 is PyTorch's choice too.
+        local_grads=(lambda out, a: np.where(a > 0, 1.0, 0.0),),
+        rules=(D + r" = \begin{cases}1 & $a > 0\\ 0 & $a \le 0\end{cases}",),
+        role="ReLU passes the upstream gradient where the input was positive and blocks it "
+        "elsewhere.",
+    ),
+    Op(
+        "tanh",
+        "tanh",
+        np.tanh,
+        local_grads=(lambda out, a: 1.0 - out * out,),
+        rules=(D + " = 1 - $z^{2}",),
+        role="Tanh scales the upstream gradient by 1 − tanh², which fades as the unit saturates.",
+    ),
+    Op(
+        "exp",
+        "exp",
+        np.exp,
+        local_grads=(lambda out, a: out,),  # the output is its own derivative: no second exp
+        rules=(D + r" = e^{$a} = $z",),
+        role="Exp scales the upstream gradient by its own output.",
+        domain="exp overflows for inputs above about 709",
+    ),
+    Op(
+        "log",
+        "log",
+        np.log,
+        local_grads=(lambda out, a: 1.0 / a,),
+        rules=(D + r" = \frac{1}{$a}",),
+        role="Log divides the upstream gradient by its input.",
+        domain="log needs inputs greater than 0",
+        pole=(
+            lambda a: np.any(np.asarray(a) == 0),
+            "log needs inputs greater than 0 (log 0 is minus infinity)",
+        ),
+    ),
+    Op(
+        "max",
+        "max",
+        np.maximum,
+        local_grads=(_max_local(True), _max_local(False)),
+        rules=(
+            D + r" = \begin{cases}1 & $a > $b\\ \tfrac{1}{2} & $a = $b\\ 0 & $a < $b\end{cases}",
+            E + r" = \begin{cases}1 & $b > $a\\ \tfrac{1}{2} & $b = $a\\ 0 & $b < $a\end{cases}",
+        ),
+        role="Max routes the upstream gradient to the larger input and sends nothing to the "
+        "other; on a tie each gets half.",
+    ),
+    Op(
+        "sum",
+        "sum",
+        np.sum,
+        kind=REDUCTION,
+        local_grads=(_one,),
+        rules=(DI + " = 1",),
+        role="Sum hands the upstream gradient unchanged to every element of its input.",
+    ),
+    Op(
+        "mean",
+        "mean",
+        np.mean,
+        kind=REDUCTION,
+        local_grads=(lambda out, a: 1.0 / np.size(a),),
+        rules=(DI + r" = \frac{1}{$N}",),
+        role="Mean shares the upstream gradient equally: every element gets it divided by the "
+        "number of elements.",
+    ),
+    Op(
+        "bce",
+        "bce",
+        _bce,
+        kind=REDUCTION,
+        local_grads=(_bce_dp, _bce_dt),
+        rules=(
+            DI + r" = $over\frac{$ai - $bi}{$ai(1 - $ai)}",
+            EI + r" = $over\log\left(\frac{1 - $ai}{$ai}\right)",
+        ),
+        role="Binary cross-entropy starts the backward pass: each prediction p gets "
+        "(p − t)/(p(1 − p)) over the number of elements N, which a sigmoid before it turns into "
+        "(p − t)/N.",
+        arg_names=("p", "t"),
+        ranges=(PROBABILITY, LABEL),
+        domain="bce needs every prediction strictly between 0 and 1 (no clipping is applied: a "
+        "sigmoid that rounds to exactly 0 or 1 cannot be scored)",
+    ),
+    Op(
+        "mse",
+        "mse",
+        lambda p, t: np.mean((p - t) ** 2),
+        kind=REDUCTION,
+        local_grads=(_mse_dp, _mse_dt),
+        rules=(DI + r" = $over 2($ai - $bi)", EI + r" = -$over 2($ai - $bi)"),
+        role="Mean squared error starts the backward pass: each prediction gets twice its error "
+        "over the number of elements, and the target the opposite.",
+        arg_names=("p", "t"),
+    ),
+]
+
+OPS = {row.name: row for row in _ROWS}
+
+# Python operators and the function names of the grammar, mapped to rows of the table.
+BINARY_OPERATORS = {
+    "Add": "add",
+    "Sub": "sub",
+    "Mult": "mul",
+    "Div": "div",
+    "Pow": "pow",
+    "MatMult": "matmul",
+}
+FUNCTIONS = ("sigmoid", "relu", "tanh", "exp", "log", "max", "sum", "mean", "bce", "mse")
+# Ops whose derivative jumps where these ops switch branches (for the notes and the check).
+PIECEWISE = ("relu", "max")
+
+# Roles of the nodes that are not operations.
+INPUT_ROLE = (
+    "An input: it receives the signals of every node it feeds, added up, and sends nothing further."
+)
+CONST_ROLE = "A number written in the program: nothing flows back into it."
