@@ -31,13 +31,16 @@ dev: $(VENV)/.runtime  ## Flask's development server with the reloader and debug
 
 # What the tests need from the system: a headless Chromium for the browser tests (an existing
 # one, Debian's package as root, or Playwright's own download where the network allows it) and
-# PostgreSQL's server programs for the shared-database tests (Debian's package as root).
+# PostgreSQL's and Redis's server programs for the shared-database and shared-rate-limit tests
+# (Debian's packages as root).
 test-deps: $(VENV)/.dev
 	@missing=""; \
 	if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; \
 	then echo "Chromium: $${CHROMIUM_PATH:-$$(command -v chromium)}"; else missing="chromium"; fi; \
 	if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; \
 	then echo "PostgreSQL: found"; else missing="$$missing postgresql"; fi; \
+	if command -v redis-server >/dev/null 2>&1; \
+	then echo "Redis: found"; else missing="$$missing redis-server"; fi; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	elif echo "$$missing" | grep -q chromium; then \

@@ -21,7 +21,8 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # The instance folder holds the secret key and the database: the server's user only.
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
 
     from webapp import init_app
 

@@ -2,7 +2,9 @@
 tests that need a real server process and for the benchmarks in bench/."""
 
 import os
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -114,3 +116,50 @@ def stored_attempts(database: Path) -> Counter:
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT learner, question, choice FROM attempts").fetchall()
     return Counter(rows)
+
+
+class RedisServer:
+    """Debian's redis-server on a Unix socket in `directory` (no TCP port), saving nothing."""
+
+    def __init__(self, directory: Path):
+        """Start it and wait until it answers; `uri` is its address for RATELIMIT_STORAGE_URI."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is needed: run `make test-deps` (Debian's package)")
+        self.socket = directory / "redis.sock"
+        self.log = directory / "redis.log"
+        command = [binary, "--port", "0", "--unixsocket", str(self.socket)]
+        command += ["--unixsocketperm", "700", "--save", "", "--appendonly", "no"]
+        command += ["--logfile", str(self.log)]
+        self.process = subprocess.Popen(command, start_new_session=True)
+        self.uri = f"redis+unix://{self.socket}"
+        deadline = time.monotonic() + 20
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start: {self._log_text()}")
+            time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        if not self.socket.exists():
+            return False
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(2)
+            try:
+                client.connect(str(self.socket))
+                client.sendall(b"PING\r\n")
+                return client.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+    def _log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)

@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
     from lessonengine import texmath
-    from webapp import content, errors, health, http, learner, pages, store
+    from webapp import content, errors, health, http, learner, limits, pages, store
     from webapp.api import bp as api_bp
     from webapp.api import quiz
 
@@ -19,5 +19,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_bp)
     quiz.init_app(app)
+    limits.init_app(app)  # after every route: it wraps the views marked with @write_limit
     # Every formula is typeset by now: stop the KaTeX process, so no worker keeps V8 in memory.
     texmath.release()

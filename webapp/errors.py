@@ -53,10 +53,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):
-        response = error_response(exc.status, exc.message, **exc.extra)
-        if "retry_after" in exc.extra:
-            response.headers["Retry-After"] = str(exc.extra["retry_after"])
-        return response
+        return error_response(exc.status, exc.message, **exc.extra)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -108,10 +108,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     app.session_interface = SessionInterface()
-    # Behind N reverse proxies, trust their X-Forwarded-* headers (HTTPS, client address).
+    # Behind N reverse proxies, trust the two X-Forwarded-* headers the README's proxy block sets:
+    # the client address and the scheme. The proxy passes the Host header itself, so a client's
+    # own X-Forwarded-Host (or -Port, -Prefix) is never believed.
     proxies = int(app.config.get("PROXY_COUNT") or os.environ.get("PROXY_COUNT", "0"))
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
     @app.url_defaults
     def hash_static_urls(endpoint, values):

@@ -15,7 +15,7 @@ from flask import Flask, session
 
 SECRET_FILE = "secret_key"
 SESSION_KEY = "learner"
-LEARNER_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+LEARNER_PATTERN = re.compile(r"[0-9a-f]{32}")  # used with fullmatch: "$" allows a final "\n"
 # A student who comes back within a year finds their progress.
 COOKIE_LIFETIME = timedelta(days=365)
 
@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
 def current_learner(create: bool = True) -> str | None:
     """This request's learner id; a new one (sent back in the cookie) when there is none yet."""
     learner = session.get(SESSION_KEY)
-    if isinstance(learner, str) and LEARNER_PATTERN.match(learner):
+    if isinstance(learner, str) and LEARNER_PATTERN.fullmatch(learner):
         return learner
     if not create:
         return None

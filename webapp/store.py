@@ -9,11 +9,12 @@ Every attempt is committed in its own transaction before the server answers: an 
 answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, of the machine).
 """
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -345,16 +347,6 @@ class Store:
             answers.setdefault(row.question, _attempt(row))
         return RoundState(round=round_no, answers=answers)
 
-    def count_recent_attempts(self, learner: str, seconds: float) -> int:
-        """How many answers the learner sent in the last `seconds` (for a rate limit)."""
-        since = _now() - timedelta(seconds=seconds)
-        with self.engine.connect() as conn:
-            return conn.scalar(
-                select(func.count())
-                .select_from(attempts)
-                .where(attempts.c.learner == learner, attempts.c.created_at >= since)
-            )
-
     def ping(self) -> None:
         """Run a trivial query: raises when the database cannot be reached."""
         with self.engine.connect() as conn:
@@ -397,9 +389,20 @@ def _attempt(row) -> Attempt:
 # --- Flask wiring -----------------------------------------------------------------------------
 
 
+def _create_private_file(url: str) -> None:
+    # SQLite creates a missing database file with the umask's permissions (often world-readable)
+    # and gives its -wal and -shm files the same: create it first, readable by its owner only.
+    path = make_url(url).database
+    if url.startswith("sqlite") and path and path != ":memory:" and not os.path.exists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def init_app(app: Flask) -> Store:
     """Open the database named by the config, create or migrate its schema, attach the Store."""
-    engine = make_engine(database_url(app))
+    url = database_url(app)
+    _create_private_file(url)
+    engine = make_engine(url)
     init_schema(engine)
     # No connection is kept from start-up: gunicorn may fork after this, and a connection must
     # never be shared between processes.
@@ -412,8 +415,3 @@ def init_app(app: Flask) -> Store:
 def get_store() -> Store:
     """The current app's Store."""
     return current_app.extensions["store"]
-
-
-def count_recent_attempts(learner: str, seconds: float) -> int:
-    """How many answers `learner` sent in the last `seconds`, in the current app's database."""
-    return get_store().count_recent_attempts(learner, seconds)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import make_test_app
 from webapp import store as store_module
-from webapp.store import SCHEMA_VERSION, Store, StoreError, get_schema_version, init_schema
+from webapp.store import SCHEMA_VERSION, StoreError, get_schema_version, init_schema
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"
@@ -469,17 +469,6 @@ def test_the_schema_has_a_version_and_a_migration_hook(tmp_path):
     with pytest.raises(StoreError, match="newer than this code"):
         init_schema(engine)  # old code, newer database: refuse rather than corrupt
     engine.dispose()
-
-
-def test_count_recent_attempts_for_a_rate_limit(app, client):
-    for question in QUESTIONS:
-        client.post(answer_url(question), json={"choice": "a"})
-    store = app.extensions["store"]
-    learner = store.attempts()[0].learner
-    with app.app_context():
-        assert store_module.count_recent_attempts(learner, 60) == 3
-        assert store_module.count_recent_attempts("someone-else", 60) == 0
-    assert isinstance(store, Store)
 
 
 def test_attempts_hold_learner_lesson_question_choice_correct_round_and_time(app, client, quiz):

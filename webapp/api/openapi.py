@@ -634,6 +634,10 @@ def quiz_section():
     }
     not_found = quiz_error("No quiz for this lesson, or no such question.")
     unavailable = quiz_error("The database could not be reached; try again.")
+    too_many = quiz_error(
+        "More writes in the last minute than this learner's limit or this address's limit "
+        "allows; Retry-After says when to try again."
+    )
     cookie = (
         "The learner is anonymous: a random id in a signed, HttpOnly, SameSite=Lax session "
         "cookie, set on the first call."
@@ -671,9 +675,7 @@ def quiz_section():
                         "QuizConflict", "Already answered in this round; nothing was stored."
                     ),
                     **error_responses(413, 415),
-                    "429": quiz_error(
-                        "More answers in the last minute than the limit allows; see Retry-After."
-                    ),
+                    "429": too_many,
                     "503": unavailable,
                 },
             }
@@ -687,6 +689,7 @@ def quiz_section():
                 "responses": {
                     "200": ok("The quiz, in its new round.", ref("Quiz")),
                     "404": not_found,
+                    "429": too_many,
                     "503": unavailable,
                 },
             }

@@ -12,6 +12,7 @@ from lessonengine.quiz import Quiz, UnknownChoice, choice_order, grade, load_qui
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner
+from webapp.limits import write_limit
 from webapp.store import AlreadyAnswered, RoundState, StoreError, get_store
 
 SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     """Load and check every lesson's quiz, and render its Markdown and TeX to HTML once."""
     # Enough for a student clicking fast; a script posting answers in a loop gets a 429.
     app.config.setdefault("QUIZ_ANSWERS_PER_MINUTE", 30)
+    app.config.setdefault("QUIZ_RESETS_PER_MINUTE", 10)
     from lessonengine.content import render_inline
 
     course = app.extensions.get("course")
@@ -111,6 +113,7 @@ def get_quiz(lesson: str):
 
 
 @bp.post("/lessons/<lesson>/quiz/<question>/answer")
+@write_limit("QUIZ_ANSWERS_PER_MINUTE", "answers")
 def answer_question(lesson: str, question: str):
     """Grade one answer, store it, and say what was right and why."""
     quiz = _quiz_or_404(lesson)
@@ -130,18 +133,6 @@ def answer_question(lesson: str, question: str):
 
     learner = current_learner()
     store = get_store()
-    limit = current_app.config["QUIZ_ANSWERS_PER_MINUTE"]
-    try:
-        recent = store.count_recent_attempts(learner, 60)
-    except SQLAlchemyError:
-        current_app.logger.exception("Counting recent answers failed")
-        raise ApiError(503, SAVE_FAILED) from None
-    if recent >= limit:
-        raise ApiError(
-            429,
-            f"That is more than {limit} answers in a minute. Take a breath and try again shortly.",
-            retry_after=60,
-        )
     try:
         # Committed before anything is sent back: an acknowledged answer is never lost.
         store.record_attempt(learner, lesson, asked.id, result.choice, result.correct)
@@ -165,6 +156,7 @@ def answer_question(lesson: str, question: str):
 
 
 @bp.post("/lessons/<lesson>/quiz/reset")
+@write_limit("QUIZ_RESETS_PER_MINUTE", "restarts")
 def reset_quiz(lesson: str):
     """Start over ("Try again"): a new round, the choices in a new order; old answers are kept."""
     quiz = _quiz_or_404(lesson)
