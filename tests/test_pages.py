@@ -141,11 +141,13 @@ def test_the_widget_mount_points_have_fallback_text(lesson_page):
     assert lesson_page.count('<div class="widget-fallback">') == 5
 
 
-def test_templates_add_no_inline_styles_or_scripts(lesson_page):
+def test_templates_add_no_inline_styles_or_scripts(lesson_page, tmp_path):
     from lessonengine.content import load_course
 
     body = load_course(ROOT / "content").lesson(LESSON_ID).html
-    assert lesson_page.count('style="') == body.count('style="'), "only KaTeX's own positioning"
+    prompt = make_test_app(tmp_path).extensions["quizzes"][LESSON_ID].questions[0].prompt
+    katex = body.count('style="') + prompt.count('style="')  # the quiz's first prompt is shown
+    assert lesson_page.count('style="') == katex, "only KaTeX's own positioning"
     scripts = re.findall(r"<script[^>]*>", lesson_page)
     assert scripts == ['<script type="application/json" id="app-config">', scripts[1]]
     assert 'type="module"' in scripts[1] and "src=" in scripts[1]
@@ -217,3 +219,47 @@ def test_previous_and_next_links_where_those_lessons_exist(tmp_path):
 
 def test_a_single_lesson_course_has_no_pager(lesson_page):
     assert 'class="pager"' not in lesson_page
+
+
+def quiz_widget(page: str) -> str:
+    """The quiz widget's HTML as the server sends it, up to the widget's end."""
+    start = page.index('data-widget="quiz"')
+    return page[start : page.index('<div class="widget-fallback">', start)]
+
+
+def test_the_quiz_shows_its_count_and_first_prompt_before_any_script(tmp_path):
+    app = make_test_app(tmp_path)
+    quiz = app.extensions["quizzes"][LESSON_ID]
+    first, second = app.test_client(), app.test_client()
+    page = first.get(LESSON_URL)
+    widget = quiz_widget(page.get_data(as_text=True))
+    assert f'<span class="quiz-count">Question 1 / {len(quiz.questions)}</span>' in widget
+    assert quiz.questions[0].prompt in widget, "the first prompt, typeset like the quiz's"
+    assert quiz.questions[1].prompt not in widget
+    assert widget.count('class="quiz-preview-choice"') == len(quiz.questions[0].choices)
+    # The same page for every learner: one that has answered gets the same bytes and ETag.
+    question = quiz.questions[0]
+    answered = second.post(
+        f"/api/lessons/{LESSON_ID}/quiz/{question.id}/answer", json={"choice": question.correct}
+    )
+    assert answered.status_code == 200
+    again = second.get(LESSON_URL)
+    assert again.get_data() == page.get_data()
+    assert again.headers["ETag"] == page.headers["ETag"]
+
+
+def test_a_lesson_without_a_video_gets_a_small_card_and_no_play_button(lesson_page, tmp_path):
+    assert "video-card is-coming-soon" in lesson_page
+    assert '<p class="video-kicker">Video coming soon</p>' in lesson_page
+    assert "video-play" not in lesson_page and "<video" not in lesson_page
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "course.yaml").write_text(
+        "id: backpropagation\ntitle: Backpropagation\nlessons: [one]\n"
+    )
+    source = lesson_file(1, "One").replace("minutes: 2\n", "minutes: 2\n  src: /static/v.mp4\n")
+    (folder / "one.md").write_text(source)
+    page = make_test_app(tmp_path, CONTENT_DIR=str(folder)).test_client().get("/lessons/one")
+    html = page.get_data(as_text=True)
+    assert '<video controls preload="metadata" src="/static/v.mp4"' in html
+    assert "is-coming-soon" not in html and '<p class="video-kicker">Video</p>' in html

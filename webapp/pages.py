@@ -1,6 +1,7 @@
 """The pages blueprint: the course page and the lesson pages."""
 
 import hashlib
+import re
 
 from flask import (
     Blueprint,
@@ -17,6 +18,9 @@ from webapp.content import get_course
 from webapp.http import compress, preferred_encoding
 
 bp = Blueprint("pages", __name__)
+
+# The opening of a lesson's quiz widget, as lessonengine.content writes it.
+QUIZ_WIDGET = re.compile(r'<div class="widget widget-quiz" data-widget="quiz"[^>]*>\n')
 
 
 @bp.app_context_processor
@@ -81,6 +85,22 @@ def lesson(lesson_id: str):
         previous=previous,
         next_lesson=following,
     )
+
+
+@bp.app_template_global()
+def with_quiz_preview(body: str, lesson_id: str) -> str:
+    """The lesson's HTML with its quiz's count and first prompt in the quiz widget.
+
+    The same for every learner (the page stays cacheable): before any script runs the quiz
+    reads as it will when mounted, and the quiz's first screen takes this one's place.
+    """
+    quiz = current_app.extensions.get("quizzes", {}).get(lesson_id)
+    if quiz is None or not quiz.questions:
+        return body
+    preview = render_template(
+        "partials/quiz_preview.html", question=quiz.questions[0], total=len(quiz.questions)
+    )
+    return QUIZ_WIDGET.sub(lambda match: match.group(0) + preview, body, count=1)
 
 
 @bp.get("/favicon.ico")
