@@ -10,8 +10,9 @@ The counts come from each node's op and the shapes of its values, the same way f
   same size (upstream @ B^T for the matrix, A^T @ upstream for the vector). A node that feeds
   several others adds their signals up: one more operation per element and extra signal.
 
-Backpropagation costs one forward pass plus the backward pass. One-sided finite differences cost
-one forward pass for the loss itself plus one per parameter: (P + 1) forward passes.
+Backpropagation gets all P partial derivatives from one forward pass plus one backward pass.
+One-sided finite differences (like forward mode, one parameter at a time) cost one forward pass for
+the loss itself plus one per parameter: (P + 1) forward passes.
 """
 
 import math
@@ -23,8 +24,9 @@ import numpy as np
 from lessonengine.graph import CONST, INPUT, Graph, parse
 from lessonengine.ops import MATMUL, OPS, REDUCTION
 
-# The network that grows: one hidden ReLU layer of width h on an input of width h, two outputs.
-MLP_PROGRAM = "z1 = W1 @ x + b1\nh = relu(z1)\no = W2 @ h + b2\nL = mse(o, t)"
+# The network that grows, in the lesson's names: one hidden ReLU layer a1 as wide as the input x,
+# two linear outputs z2 scored by the mean squared error against the targets y.
+MLP_PROGRAM = "z1 = W1 @ x + b1\na1 = relu(z1)\nz2 = W2 @ a1 + b2\nL = mse(z2, y)"
 MLP_PARAMETERS = ("W1", "b1", "W2", "b2")
 MLP_OUTPUTS = 2
 # Hidden widths: 12 to 4,290 parameters (W1 stays within the engine's 4,096 elements per value).
@@ -97,7 +99,7 @@ def mlp_values(width, seed=0):
         "b1": np.zeros(h).tolist(),
         "W2": (rng.standard_normal((m, h)) * scale).tolist(),
         "b2": np.zeros(m).tolist(),
-        "t": rng.standard_normal(m).tolist(),
+        "y": rng.standard_normal(m).tolist(),
     }
 
 

@@ -448,13 +448,19 @@ def cost_figure():
     params = [p.parameters for p in points]
     series = [
         (
-            "finite differences",
+            "finite differences (P + 1 forward passes)",
             [p.finite_differences for p in points],
             "vermillion",
             "dash",
             "square",
         ),
-        ("backprop (forward + backward)", [p.backprop for p in points], "blue", "solid", "circle"),
+        (
+            "backpropagation (one forward + one backward pass)",
+            [p.backprop for p in points],
+            "blue",
+            "solid",
+            "circle",
+        ),
         ("one forward pass", [p.forward for p in points], "muted", "dot", "triangle-up"),
     ]
     data = [
@@ -477,22 +483,25 @@ def cost_figure():
     )
     small, large = points[0], points[-1]
     alt = (
-        "Operations to compute every gradient of a growing two-layer network, on log scales. "
-        f"With {small.parameters} parameters, backprop takes {fmt_count(small.backprop)} "
-        f"operations ({small.backprop / small.forward:.1f} forward passes) and finite differences "
-        f"{fmt_count(small.finite_differences)} ({small.parameters + 1} forward passes). "
-        f"With {large.parameters:,} parameters, backprop takes {fmt_count(large.backprop)} "
-        f"({large.backprop / large.forward:.1f} forward passes) and finite differences "
+        "Operations to compute all P partial derivatives of the loss of a growing two-layer "
+        f"network, on log scales. With P = {small.parameters}, backpropagation takes "
+        f"{fmt_count(small.backprop)} operations (as much as {small.backprop / small.forward:.1f} "
+        f"forward passes) and finite differences {fmt_count(small.finite_differences)} "
+        f"({small.parameters + 1} forward passes). With P = {large.parameters:,}, "
+        f"backpropagation takes {fmt_count(large.backprop)} (still "
+        f"{large.backprop / large.forward:.1f} forward passes) and finite differences "
         f"{fmt_count(large.finite_differences)} ({large.parameters + 1:,} forward passes), "
-        f"{large.finite_differences / large.backprop:,.0f} times as many. Backprop grows like the "
-        "number of parameters; finite differences like its square."
+        f"{large.finite_differences / large.backprop:,.0f} times as many. Backpropagation stays a "
+        "small constant multiple of one forward pass, so it grows like P; finite differences "
+        "grow like P squared."
     )
     caption = (
-        "The cost of every gradient of the network h = relu(W1 @ x + b1), o = W2 @ h + b2, "
-        f"L = mse(o, t) (input and hidden widths equal, {MLP_OUTPUTS} outputs), counted in scalar "
-        "operations on the engine's graph. Backprop is one forward and one backward pass; "
-        "finite differences are one-sided: one forward pass for the loss and one more per "
-        "parameter, P + 1 in all."
+        "All P partial derivatives of the loss of the network z1 = W1 @ x + b1, a1 = relu(z1), "
+        f"z2 = W2 @ a1 + b2, L = mse(z2, y) (input and hidden widths equal, {MLP_OUTPUTS} "
+        "outputs), counted in scalar operations on the engine's graph as the width grows. "
+        "Backpropagation is one forward and one backward pass for all of them; one-sided finite "
+        "differences, like forward mode, take one parameter at a time: one forward pass for the "
+        "loss and one more per parameter, P + 1 in all."
     )
     table = [
         {

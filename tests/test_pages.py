@@ -22,6 +22,15 @@ SECTIONS = [
     "Quiz",
 ]
 
+# The depth the lesson adds, each a closed "Going deeper" block in its section (issue 17).
+DEEPER = [
+    ("Interactive example", "What the gradient check computes"),
+    ("Extending to multiple layers", "A linear layer, one index at a time"),
+    ("Extending to multiple layers", "Jacobians, and why an activation is an elementwise product"),
+    ("Extending to multiple layers", "A backward pass by hand, with the graph’s numbers"),
+    ("Why it is efficient", "Why gradients fade in deep sigmoid networks"),
+]
+
 
 def squash(text: str) -> str:
     return " ".join(text.split())
@@ -106,7 +115,7 @@ def test_the_page_follows_the_seed_in_order(lesson_page):
         "Skip to content",
         "Backpropagation",
         "Lesson 2",
-        "Reading time: 14 min",
+        f"Reading time: {source_parts()[0]['minutes']} min",
         "The chain rule in networks",
         "Video coming soon",
         "Chain Rule in Neural Networks: Tracing Gradients Backward",
@@ -122,7 +131,7 @@ def test_the_page_follows_the_seed_in_order(lesson_page):
 
 
 def test_legends_follow_their_formulas(lesson_page):
-    assert lesson_page.count('<div class="legend" role="group" aria-label="Symbols">') == 7
+    assert lesson_page.count('<div class="legend" role="group" aria-label="Symbols">') == 18
     assert re.search(r'</div>\n<div class="legend"', lesson_page), "a legend right after a formula"
 
 
@@ -130,7 +139,13 @@ def test_glossary_terms_point_at_their_definitions(lesson_page):
     terms = re.findall(
         r'<button type="button" class="term-button" aria-describedby="([^"]+)">', lesson_page
     )
-    assert terms == ["term-local-gradient-1", "term-transpose-1", "term-error-signal-1"]
+    assert terms == [
+        "term-upstream-gradient-1",
+        "term-local-gradient-1",
+        "term-jacobian-1",
+        "term-transpose-1",
+        "term-error-signal-1",
+    ]
     for tip in terms:
         assert f'<span class="term-definition" role="tooltip" id="{tip}">' in lesson_page
 
@@ -138,7 +153,36 @@ def test_glossary_terms_point_at_their_definitions(lesson_page):
 def test_the_widget_mount_points_have_fallback_text(lesson_page):
     for name in ("graph", "plot", "quiz"):
         assert f'data-widget="{name}"' in lesson_page
-    assert lesson_page.count('<div class="widget-fallback">') == 5
+    assert lesson_page.count('<div class="widget-fallback">') == 6
+    assert (
+        'data-widget="graph" data-lesson="chain-rule-in-networks" data-preset="two-layer"'
+        in (
+            lesson_page.split('id="extending-to-multiple-layers"')[1].split(
+                'id="why-it-is-efficient"'
+            )[0]
+        )
+    ), "the two-layer graph sits in the multi-layer section"
+    assert "Coming soon" not in lesson_page
+
+
+def test_the_going_deeper_blocks_are_in_their_sections_and_closed(lesson_page):
+    sections = re.findall(
+        r'<section class="lesson-section" aria-labelledby="[^"]+">\n<h2 id="[^"]+">(.*?)</h2>'
+        r"(.*?)</section>",
+        lesson_page,
+        flags=re.S,
+    )
+    found = [
+        (html.unescape(heading), html.unescape(title))
+        for heading, body in sections
+        for title in re.findall(
+            r'<details class="callout callout-deeper">\n<summary class="deeper-title">'
+            r"Going deeper: ([^<]*)</summary>",
+            body,
+        )
+    ]
+    assert found == DEEPER
+    assert "<details open" not in lesson_page
 
 
 def test_templates_add_no_inline_styles_or_scripts(lesson_page, tmp_path):

@@ -243,7 +243,11 @@ def test_costs_grow_as_the_lesson_says():
 def test_cost_figure_shows_the_counts():
     answer = figures.build("cost")
     names = [t["name"] for t in answer["figure"]["data"]]
-    assert names == ["finite differences", "backprop (forward + backward)", "one forward pass"]
+    assert names == [
+        "finite differences (P + 1 forward passes)",
+        "backpropagation (one forward + one backward pass)",
+        "one forward pass",
+    ]
     points = mlp_costs()
     fd, bp, fwd = answer["figure"]["data"]
     assert fd["y"] == [p.finite_differences for p in points]
@@ -253,4 +257,12 @@ def test_cost_figure_shows_the_counts():
     assert answer["figure"]["layout"]["yaxis"]["type"] == "log"
     assert answer["program"] == MLP_PROGRAM
     assert "one-sided" in answer["caption"] and "P + 1" in answer["caption"]
-    assert f"{points[-1].parameters:,} parameters" in answer["alt"]
+    # One story with the lesson and the quiz: all P partials in one backward pass, a small
+    # constant multiple of one forward pass, against P + 1 forward passes.
+    assert "All P partial derivatives" in answer["caption"]
+    assert f"P = {points[-1].parameters:,}" in answer["alt"]
+    assert "small constant multiple of one forward pass" in answer["alt"]
+    ratios = [p.backprop / p.forward for p in points]
+    assert all(2.5 <= r < 4 for r in ratios), "the lesson says: about three forward passes"
+    for p in (points[0], points[-1]):
+        assert f"{p.backprop / p.forward:.1f} forward passes" in answer["alt"]

@@ -208,7 +208,7 @@ def test_grading_a_right_and_a_wrong_answer(lesson_quiz):
     assert right.correct and right.correct_choice == "c" and right.feedback.startswith("Yes")
     wrong = grade(question, "a")
     assert not wrong.correct and wrong.correct_choice == "c"
-    assert "second time" in wrong.feedback
+    assert "second time" in wrong.feedback and "squared error" in wrong.feedback
     assert wrong.explanation == question.explanation
 
 
