@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 LESSON_URL = "/lessons/chain-rule-in-networks"
-WIDGET = '[data-widget="graph"]'
+WIDGET = '[data-widget="graph"][data-preset="neuron"]'
 
 
 def engine(live_app, path, body):
@@ -22,7 +22,7 @@ def node(page, node_id):
 
 
 def panel(page):
-    return page.locator("#node-details")
+    return page.locator(f"{WIDGET} .graph-panel")
 
 
 def open_lesson(page, live_server, width=1280, height=900):
@@ -47,6 +47,16 @@ def drawn(page, line):
              return [el.dataset.node, raw === undefined ? null : JSON.parse(raw)];
            }))""",
         line,
+    )
+
+
+def reading(locator):
+    """The text as a screen reader gets it: each typeset formula by its name (aria-label)."""
+    return locator.evaluate(
+        """(el) => { const copy = el.cloneNode(true);
+             for (const tex of copy.querySelectorAll('.tex[aria-label]'))
+               tex.replaceWith(tex.getAttribute('aria-label'));
+             return copy.textContent.replace(/\\s+/g, ' ').trim(); }"""
     )
 
 
@@ -81,7 +91,7 @@ def test_every_node_of_the_neuron_matches_the_engine(page, live_server, live_app
     # The lesson's worked example: dz/dw = x = 1.5 in the multiply node.
     open_node(page, "_mul1")
     row = panel(page).locator('li[data-parent="w"]')
-    expect(row).to_contain_text("∂(w·x)/∂w = x")
+    assert "∂(w·x)/∂w = x" in reading(row)  # KaTeX draws it; its name reads it
     expect(row.locator('[data-field="local"]')).to_have_text("1.5")
     assert not console_errors
 
@@ -92,8 +102,8 @@ def test_the_lesson_formula_is_checked_on_screen(page, live_server, live_app):
     a, y, x, w = (graph[k]["value"] for k in "ayxw")
     assert (a - y) * x == pytest.approx(graph["w"]["grad"], rel=1e-12)
     check = page.locator(f"{WIDGET} .graph-lesson-check")
-    expect(check).to_contain_text("∂L/∂w = (a − y) · x")
     expect(check).to_contain_text("they agree")
+    assert "∂L/∂w = (a − y)·x" in reading(check)
 
 
 def test_keyboard_only(page, live_server):
@@ -106,17 +116,25 @@ def test_keyboard_only(page, live_server):
     focused = lambda: page.evaluate("document.activeElement.dataset.node")  # noqa: E731
     assert focused() == "w", "Tab reaches the graph on its first input"
     expect(page.locator(f'{WIDGET} [data-node][tabindex="0"]')).to_have_count(1)
-    page.keyboard.press("ArrowRight")
+    # The arrows follow the drawing: along the edges to a consumer or an input, across a layer.
+    svg = page.locator(f"{WIDGET} svg.graph-svg")
+    down = svg.evaluate("el => el.classList.contains('is-down')")
+    vertical, horizontal = (
+        ("ArrowDown", "ArrowUp", "ArrowRight"),
+        ("ArrowRight", "ArrowLeft", "ArrowDown"),
+    )
+    child, parent, across = vertical if down else horizontal
+    page.keyboard.press(child)
     assert focused() == "_mul1"
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press(child)
     assert focused() == "z"
     page.keyboard.press("End")
     assert focused() == "L"
-    page.keyboard.press("ArrowLeft")
+    page.keyboard.press(parent)
     assert focused() in {"a", "y"}
     page.keyboard.press("Home")
     assert focused() == "w"
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press(across)
     assert focused() == "x"
     expect(page.locator(f'{WIDGET} [data-node="x"]')).to_have_attribute("tabindex", "0")
     expect(page.locator(f'{WIDGET} [data-node][tabindex="0"]')).to_have_count(1)
@@ -132,7 +150,7 @@ def test_keyboard_only(page, live_server):
     label = node(page, "x").get_attribute("aria-label")
     assert label.startswith("x, input, value 1.5, gradient ")
     # Space opens too; the step keys narrate in the polite live region.
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press(child)
     page.keyboard.press(" ")
     expect(details.locator('[data-node-title="_mul1"]')).to_be_visible()
     page.keyboard.press("r")
@@ -267,17 +285,30 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app):
     expected = engine(live_app, "graph/node", {"preset": "two-layer", "node": "_matmul2"})
     open_node(page, "_matmul2")
     row = panel(page).locator('li[data-parent="a1"]')
-    expect(row).to_contain_text("W2T · upstream")  # the T is a superscript
-    expect(row.locator("sup").first).to_have_text("T")
+    # As the lesson writes it, with the numbers: W2ᵀ, the upstream vector, their product.
+    assert "∂L/∂a1 = W2ᵀ·∂L/∂(W2·a1)" in reading(row)
     expect(row.locator('[data-field="shapes"]')).to_contain_text("(3×1) · (1×1) → (3×1)")
+    tables = row.locator(".graph-matrices table")
+    expect(tables).to_have_count(3)
+    numbers = lambda table: table.locator("tr").evaluate_all(  # noqa: E731
+        "rows => rows.map(r => [...r.cells].map(c => JSON.parse(c.dataset.value)))"
+    )
+    graph = {n["id"]: n for n in engine(live_app, "graph", {"preset": "two-layer"})["nodes"]}
+    w2 = graph["W2"]["value"]
+    assert numbers(tables.nth(0)) == [list(col) for col in zip(*w2, strict=True)]  # W2 transposed
+    assert numbers(tables.nth(1)) == [[g] for g in expected["grad"]]  # upstream, a column
+    assert numbers(tables.nth(2)) == [[s] for s in expected["signals"][1]["value"]]
     cells = row.locator('[data-field="signal"] td')
     assert [json.loads(c) for c in cells.evaluate_all("els => els.map(e => e.dataset.value)")] == (
         expected["signals"][1]["value"]
     )
-    # The hidden weights get upstream times the transposed input.
-    expect(panel(page).locator('li[data-parent="W2"] [data-field="shapes"]')).to_contain_text(
-        "upstream · a1T"
-    )
+    # The weights get the upstream vector times the transposed input, every number shown.
+    weights = panel(page).locator('li[data-parent="W2"]')
+    assert "∂L/∂W2 = ∂L/∂(W2·a1)·a1ᵀ" in reading(weights)
+    expect(weights.locator('[data-field="shapes"]')).to_contain_text("(1×1) · (1×3) → (1×3)")
+    assert "not listed" not in reading(weights)
+    assert numbers(weights.locator('[data-field="signal"]')) == expected["signals"][0]["value"]
+    assert numbers(weights.locator(".graph-matrices table").nth(1)) == [graph["a1"]["value"]]
     # Vectors and matrices show their shape on the graph.
     expect(node(page, "W1").locator(".graph-node-value")).to_contain_text("[3×2]")
 

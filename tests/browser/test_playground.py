@@ -46,8 +46,9 @@ def test_the_playground_opens_on_the_neuron(page, live_server, console_errors):
 
 def test_the_lesson_links_to_the_playground(page, live_server):
     page.goto(live_server + "/lessons/chain-rule-in-networks")
-    page.locator(WIDGET).scroll_into_view_if_needed()  # the widget mounts on approach
-    link = page.locator(f"{WIDGET} a.graph-playground-link")
+    lesson_graph = f'{WIDGET}[data-preset="neuron"]'
+    page.locator(lesson_graph).scroll_into_view_if_needed()  # the widget mounts on approach
+    link = page.locator(f"{lesson_graph} a.graph-playground-link")
     expect(link).to_have_attribute("href", re.compile(r"^/playground\?program="))
     link.click()
     page.wait_for_url(re.compile(r"/playground\?"))
@@ -110,12 +111,44 @@ def test_the_state_is_in_the_url(page, live_server, live_app, context):
     shared.close()
 
 
-def test_a_new_input_gets_a_value(page, live_server):
+def test_a_new_input_gets_a_value(page, live_server, live_app):
     open_playground(page, live_server)
     editor(page).fill("q = s * 3\nL = q ** 2")
     node(page, "s").wait_for()
-    expect(page.locator(f'{WIDGET} [data-input="s"]')).to_have_value("1")
-    expect(node(page, "L").locator(".graph-node-value")).to_have_attribute("data-raw", "9")
+    s = float(page.locator(f'{WIDGET} [data-input="s"]').input_value())
+    expect(node(page, "L").locator(".graph-node-value")).to_have_attribute(
+        "data-raw", json.dumps((s * 3) ** 2)
+    )
+    # Several new inputs start at different values, so no gradient is 1 or −1 by accident.
+    editor(page).fill("L = u * v + r")
+    node(page, "r").wait_for()
+    values = {k: float(page.locator(f'{WIDGET} [data-input="{k}"]').input_value()) for k in "uvr"}
+    assert len(set(values.values())) == 3, values
+    answer = live_app.test_client().post(
+        "/api/graph", json={"program": "L = u * v + r", "values": values}
+    )
+    grads = [n["grad"] for n in answer.get_json()["nodes"] if n["op"] == "input"]
+    assert all(abs(g) not in (0, 1) for g in grads[:2]), grads  # u and v: each other's value
+
+
+def test_the_menu_stops_naming_a_preset_after_typing(page, live_server):
+    open_playground(page, live_server)
+    menu = page.locator(f"{WIDGET} .graph-preset")
+    expect(menu.locator("option:checked")).not_to_have_text("")
+    editor(page).fill("q = s * 3\nL = q ** 2")
+    node(page, "q").wait_for()
+    expect(menu.locator("option:checked")).to_have_text("Your own program")
+    menu.select_option("fork")
+    node(page, "v").wait_for()
+    expect(menu).to_have_value("fork")
+
+
+def test_a_syntax_error_is_shown_once(page, live_server):
+    open_playground(page, live_server)
+    editor(page).fill("z = w*x +\nL = z")
+    error = page.locator(f"{WIDGET} .graph-program-error")
+    expect(error).not_to_be_empty()
+    expect(page.locator(f"{WIDGET} .graph-status")).to_have_text("")
 
 
 def test_presets_in_the_playground(page, live_server):

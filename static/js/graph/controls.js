@@ -23,7 +23,7 @@ const parse = (text) => (text.trim() ? Number(text.replace("−", "-")) : NaN);
  * handlers = {onPreset(id), onValue(name, value), onStep(action), onCheck(on)}.
  */
 function createControls(parts, handlers) {
-  const c = { parts, handlers, fields: new Map(), buttons: {}, id: ++uid };
+  const c = { parts, handlers, fields: new Map(), messages: new Map(), buttons: {}, id: ++uid };
   c.select = make("select", { id: `graph-preset-${uid}`, class: "graph-preset" });
   c.select.addEventListener("change", () => handlers.onPreset(c.select.value));
   parts.toolbar.append(make("label", { for: c.select.id }, "Example "), c.select);
@@ -89,13 +89,13 @@ function numberField(attributes, onNumber) {
   return field;
 }
 
-function scalarInput(c, name, value) {
+function scalarInput(c, name, value, _shape, range) {
   const id = `graph-input-${c.id}-${name}`;
   const row = make("div", { class: "graph-input-row" });
   const slider = make("input", {
     type: "range",
-    min: Math.min(-5, Math.floor(value)),
-    max: Math.max(5, Math.ceil(value)),
+    min: range?.min ?? Math.min(-5, Math.floor(value)),
+    max: range?.max ?? Math.max(5, Math.ceil(value)),
     step: 0.01,
     "aria-label": `${name} slider`,
     class: "graph-slider",
@@ -109,8 +109,15 @@ function scalarInput(c, name, value) {
     field.value = slider.value;
     c.handlers.onValue(name, Number(slider.value));
   });
-  row.append(make("label", { for: id }, name), field, slider);
+  if (range) {
+    if (range.min !== undefined) field.min = range.min;
+    if (range.max !== undefined) field.max = range.max;
+  }
+  const message = make("p", { id: `${id}-message`, class: "graph-input-message", role: "alert" });
+  field.setAttribute("aria-describedby", message.id);
+  row.append(make("label", { for: id }, name), field, slider, message);
   c.fields.set(name, [field, slider]);
+  c.messages.set(name, message);
   return row;
 }
 
@@ -150,24 +157,32 @@ function show(input, value) {
 
 /** Update from view = {presets, presetId, inputs: [{id, value, shape}], steps: {cursor, total, playing}, check}. */
 function drawControls(c, view) {
-  const key = view.presets.map((p) => p.id).join();
+  const key = view.presets.map((p) => p.id).join() + (view.own ? ",own" : "");
   if (c.select.dataset.key !== key) {
     c.select.dataset.key = key;
-    c.select.replaceChildren(...view.presets.map((p) => make("option", { value: p.id }, p.title)));
+    const options = view.presets.map((p) => make("option", { value: p.id }, p.title));
+    // After the student types a program of their own the menu says so, not the last example.
+    if (view.own) options.unshift(make("option", { value: "" }, "Your own program"));
+    c.select.replaceChildren(...options);
   }
   c.select.value = view.presetId || "";
-  const inputs = JSON.stringify(view.inputs.map((n) => [n.id, n.shape]));
+  const inputs = JSON.stringify(view.inputs.map((n) => [n.id, n.shape, n.range]));
   if (inputs !== c.inputs) {
     c.inputs = inputs;
     c.list.replaceChildren(
       ...view.inputs.map((n) =>
-        (n.shape.length ? gridInput : scalarInput)(c, n.id, n.value, n.shape),
+        (n.shape.length ? gridInput : scalarInput)(c, n.id, n.value, n.shape, n.range),
       ),
     );
   }
   for (const n of view.inputs) {
     const flat = n.shape.length ? n.value.flat() : [n.value];
-    for (const [i, field] of c.fields.get(n.id).entries()) show(field, flat[i]);
+    const [first] = c.fields.get(n.id);
+    // A refused value stays in its field, marked, with the reason beside it.
+    if (n.refused && document.activeElement === first) first.setAttribute("aria-invalid", "true");
+    else for (const [i, field] of c.fields.get(n.id).entries()) show(field, flat[i]);
+    const message = c.messages.get(n.id);
+    if (message && message.textContent !== n.refused) message.textContent = n.refused;
   }
   c.parts.inputs.hidden = !view.inputs.length;
   const { cursor, total, playing } = view.steps;

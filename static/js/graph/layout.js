@@ -1,4 +1,4 @@
-// Layered layout, left to right (Sugiyama in small): layers by depth, dummy points on long edges,
+// Layered layout, left to right or top to bottom (Sugiyama in small): layers by depth, dummy points on long edges,
 // barycentre sweeps against crossings, heights pulled towards neighbours.
 
 /** Depth: the longest path from a source; a source sits just left of its first consumer. */
@@ -95,9 +95,18 @@ function pack(wishes, gaps) {
   return down.map((d, i) => (d + up[i]) / 2); // both keep the gaps, so their mean does too
 }
 
-/** Lay out nodes ([{id, parents}], topological order): {boxes, edges, layers, children, width, height}. */
-function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
-  const size = new Map(nodes.map((n) => [n.id, sizeOf(n)]));
+/**
+ * Lay out nodes ([{id, parents}], topological order) left to right, or top to bottom when
+ * `down`: {boxes, edges, layers, children, width, height}. Top to bottom is the same layout
+ * with the axes swapped, for narrow screens.
+ */
+function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16, down = false } = {}) {
+  const size = new Map(
+    nodes.map((n) => {
+      const s = sizeOf(n);
+      return [n.id, down ? { w: s.h, h: s.w } : s];
+    }),
+  );
   const { layer, children } = assignLayers(nodes);
   const { vertices, edges } = properGraph(nodes, layer);
   const layers = orderLayers(vertices, Math.max(0, ...layer.values()));
@@ -131,40 +140,49 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16 } = {}) {
   }
   const extent = (sign) => [...y].map(([id, v]) => v + (sign * (size.get(id)?.h || 0)) / 2);
   const shift = margin - Math.min(...extent(-1));
+  const swap = ([a, b]) => (down ? [b, a] : [a, b]);
   const boxes = new Map(
-    nodes.map((n) => [
-      n.id,
-      {
-        ...size.get(n.id),
-        layer: layer.get(n.id),
-        x: columnX[layer.get(n.id)],
-        y: y.get(n.id) + shift,
-      },
-    ]),
+    nodes.map((n) => {
+      const s = size.get(n.id);
+      const [bx, by] = swap([columnX[layer.get(n.id)], y.get(n.id) + shift]);
+      const [w, h] = swap([s.w, s.h]);
+      return [n.id, { w, h, layer: layer.get(n.id), x: bx, y: by }];
+    }),
   );
   const f = (v) => v.toFixed(1);
+  // A cubic from each point to the next, leaving and arriving along the layout's direction.
+  const curve = (a, b) => {
+    const mid = down ? (a[1] + b[1]) / 2 : (a[0] + b[0]) / 2;
+    const [c1, c2] = down
+      ? [
+          [a[0], mid],
+          [b[0], mid],
+        ]
+      : [
+          [mid, a[1]],
+          [mid, b[1]],
+        ];
+    return `C${f(c1[0])},${f(c1[1])} ${f(c2[0])},${f(c2[1])} ${f(b[0])},${f(b[1])}`;
+  };
+  const [width, height] = swap([x - gapX + margin, Math.max(...extent(1)) + shift + margin]);
   return {
     boxes,
     edges: edges.map((e) => {
       const [from, to] = [boxes.get(e.from), boxes.get(e.to)];
       const middle = e.chain
         .slice(1, -1)
-        .map((id) => [columnX[vertices.get(id).layer], y.get(id) + shift]);
-      const points = [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
-      const d = points.map(
-        ([x1, y1], i) =>
-          `${
-            i
-              ? `C${f((points[i - 1][0] + x1) / 2)},${f(points[i - 1][1])} ${f((points[i - 1][0] + x1) / 2)},${f(y1)} `
-              : "M"
-          }${f(x1)},${f(y1)}`,
-      );
+        .map((id) => swap([columnX[vertices.get(id).layer], y.get(id) + shift]));
+      const points = down
+        ? [[from.x, from.y + from.h / 2], ...middle, [to.x, to.y - to.h / 2]]
+        : [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
+      const d = points.map((p, i) => (i ? curve(points[i - 1], p) : `M${f(p[0])},${f(p[1])}`));
       return { ...e, points, d: d.join(" ") };
     }),
     layers: layers.map((order) => order.filter((id) => size.has(id))),
     children,
-    width: x - gapX + margin,
-    height: Math.max(...extent(1)) + shift + margin,
+    width,
+    height,
+    down,
   };
 }
 

@@ -1,6 +1,6 @@
 // The playground's parts: a program editor that shows errors at the engine's line and column,
 // and the state (program and values) kept in the URL, so that a link shares it.
-import { esc } from "./panel.js";
+import { esc } from "./tex.js";
 
 /** The program and values a playground URL carries, or null. */
 function readUrlState() {

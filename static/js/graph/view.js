@@ -1,59 +1,16 @@
-// The graph in SVG: buildView makes the elements once per structure, drawView only sets text,
-// attributes and classes. Arrow-key moves live here, next to the geometry.
+// The graph in SVG: buildView makes the elements once per structure and width, drawView only
+// sets text, attributes and classes. The graph always fits its column: left to right when that
+// keeps the text at least 12 px on screen, else top to bottom. Arrow-key moves live here too.
 import { svgElement as el } from "../dom.js";
+import { formatNumber, formatShape, isTensor, nodeTitle } from "./format.js";
 import { layout } from "./layout.js";
+import { edgeKey } from "./model.js";
 
-const SYMBOLS = {
-  add: "+",
-  sub: "−",
-  mul: "×",
-  div: "÷",
-  pow: "^",
-  neg: "−",
-  identity: "=",
-  matmul: "@",
-  sigmoid: "σ",
-  sum: "Σ",
-};
-const NAMES = {
-  add: "addition",
-  sub: "subtraction",
-  mul: "multiplication",
-  div: "division",
-  matmul: "matrix product",
-  const: "constant",
-};
 let uid = 0;
-
-/** A number as read: 4 significant digits, a true minus sign, "—" when missing. */
-function formatNumber(v) {
-  if (typeof v !== "number" || !Number.isFinite(v))
-    return v === null || v === undefined ? "—" : String(v).replace("-", "−");
-  const a = Math.abs(v);
-  return (
-    v && (a >= 1e5 || a < 1e-3)
-      ? v.toExponential(2).replace(/\.?0+e\+?/, "e")
-      : String(Number(v.toPrecision(4)))
-  ).replace("-", "−");
-}
-
-const isTensor = (shape) => Array.isArray(shape) && shape.length > 0;
-const formatShape = (shape) => (isTensor(shape) ? shape.join("×") : "");
-const opSymbol = (op) => SYMBOLS[op] || op;
-const opName = (op) => NAMES[op] || op;
-const edgeKey = (from, to, slot) => `${from}>${to}#${slot}`;
-
-/** A node's name: its own, or for an unnamed result its expression (w·x). */
-function nodeTitle(node) {
-  const text =
-    node.id[0] === "_" && node.tex
-      ? node.tex
-          .replace(/\\left|\\right/g, "")
-          .replace(/\\,/g, "·")
-          .replace(/[_{}\\\s]/g, "")
-      : "";
-  return text && text.length < 15 ? text : node.label || node.id;
-}
+// The smallest text in a node, in viewBox units (graph.css): the scale may not take it below
+// 12 px on screen.
+const SMALLEST_TEXT = 14;
+const MIN_SCALE = 12 / SMALLEST_TEXT;
 
 const toggle = (node, name, on) => node.classList.toggle(name, Boolean(on));
 
@@ -87,28 +44,51 @@ function createView(host, handlers) {
   const target = (event) => event.target.closest?.("[data-node]")?.dataset.node;
   svg.addEventListener("click", (event) => target(event) && handlers.onActivate(target(event)));
   svg.addEventListener("keydown", (event) => onKeydown(view, event, target(event)));
+  // A new column width may call for the other direction: the widget draws again.
+  new ResizeObserver(() => {
+    if (view.structure && Math.floor(host.clientWidth) !== view.width) handlers.onResize();
+  }).observe(host);
   return view;
 }
 
-/** Rebuild the elements when the graph's structure changes. */
+// Room for the title and, apart from inputs, the op's name beside it.
+const sizeOf = (n) => {
+  const op = ["input", "const"].includes(n.op) ? 0 : n.op.length + 1;
+  return { w: Math.max(128, Math.min(260, (nodeTitle(n).length + op) * 10 + 30)), h: 76 };
+};
+
+/**
+ * The layout that fits `width` px with the largest text: left to right if its text stays at
+ * least 12 px on screen, else whichever direction scales less.
+ */
+function fitLayout(nodes, width) {
+  const right = layout(nodes, sizeOf, { gapX: 50, gapY: 30 });
+  const scaleOf = (g) => Math.min(1, width / g.width);
+  if (!width || scaleOf(right) >= MIN_SCALE) return right;
+  const down = layout(nodes, sizeOf, { gapX: 44, gapY: 22, down: true });
+  return scaleOf(down) > scaleOf(right) ? down : right;
+}
+
+/** Rebuild the elements when the graph's structure or the column's width changes. */
 function buildView(view, nodes, output) {
+  const width = Math.floor(view.host.clientWidth);
   const structure = JSON.stringify(nodes.map((n) => [n.id, n.label, n.op, n.parents, n.shape]));
-  if (structure === view.structure) return;
-  Object.assign(view, { structure, output, order: nodes });
-  const g = layout(
-    nodes,
-    (n) => ({ w: Math.max(118, Math.min(220, nodeTitle(n).length * 10 + 48)), h: 70 }),
-    { gapX: 50, gapY: 24 },
-  );
-  view.geometry = g;
+  if (structure === view.structure && width === view.width) return;
+  const g = fitLayout(nodes, width);
+  if (structure === view.structure && g.down === view.geometry.down && !g.down) {
+    view.width = width; // the same layout scales to the new width by itself
+    return;
+  }
+  Object.assign(view, { structure, output, order: nodes, width, geometry: g });
   const [edgeGroup, flowGroup, nodeGroup, labelGroup] = view.groups;
   for (const group of view.groups) group.replaceChildren();
   view.nodes.clear();
   view.edges.clear();
   view.svg.setAttribute("viewBox", `0 0 ${Math.round(g.width)} ${Math.round(g.height)}`);
-  // Below 70% the labels are too small to read: the canvas pans instead.
+  view.svg.classList.toggle("is-down", g.down);
+  // Never below 12 px text (the canvas would pan; no preset needs it), never blown up past 125%.
   Object.assign(view.svg.style, {
-    minWidth: `${Math.round(g.width * 0.7)}px`,
+    minWidth: `${Math.round(g.width * MIN_SCALE)}px`,
     maxWidth: `${Math.round(g.width * 1.25)}px`,
   });
   for (const e of g.edges) {
@@ -130,13 +110,15 @@ function buildView(view, nodes, output) {
       flowGroup,
     );
     const [a, b] = [e.points[(e.points.length - 1) >> 1], e.points[e.points.length >> 1]];
+    // The number sits beside its edge, not on it: above a level edge, right of a falling one.
+    const [mx, my] = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
     const label = el(
       "text",
       {
         class: "graph-edge-label",
-        x: (a[0] + b[0]) / 2,
-        y: (a[1] + b[1]) / 2 - 5,
-        "text-anchor": "middle",
+        x: g.down ? mx + 8 : mx,
+        y: g.down ? my + 5 : my - 8,
+        "text-anchor": g.down ? "start" : "middle",
         "aria-hidden": "true",
       },
       labelGroup,
@@ -162,19 +144,19 @@ function buildView(view, nodes, output) {
       node,
     );
     el("rect", { class: "graph-node-box", width: w, height: h, rx: 10 }, node);
-    el("text", { class: "graph-node-title", x: 9, y: 21 }, node).textContent = nodeTitle(n);
+    el("text", { class: "graph-node-title", x: 10, y: 23 }, node).textContent = nodeTitle(n);
     if (!["input", "const"].includes(n.op))
       el(
         "text",
-        { class: "graph-node-op", x: w - 8, y: 20, "text-anchor": "end" },
+        { class: "graph-node-op", x: w - 9, y: 22, "text-anchor": "end" },
         node,
-      ).textContent = opSymbol(n.op);
-    const [value, grad] = [43, 62].map((at, i) =>
+      ).textContent = n.op;
+    const [value, grad] = [46, 67].map((at, i) =>
       el("text", { class: `graph-node-${i ? "grad" : "value"}`, x: 9, y: at }, node),
     );
     const check = el(
       "text",
-      { class: "graph-node-check", x: w / 2, y: h + 15, "text-anchor": "middle" },
+      { class: "graph-node-check", x: w / 2, y: h + 17, "text-anchor": "middle" },
       node,
     );
     view.nodes.set(n.id, { node, value, grad, check, data: n });
@@ -225,11 +207,11 @@ function drawView(view, scene) {
     const loss = n.id === view.output ? "the loss, " : "";
     node.setAttribute(
       "aria-label",
-      `${nodeTitle(data)}, ${loss}${opName(n.op)}, ${words("value", n.value, n.shape)}${isConst ? "" : `, ${words("gradient", n.grad, n.shape)}`}`,
+      `${nodeTitle(data)}, ${loss}${n.op}, ${words("value", n.value, n.shape)}${isConst ? "" : `, ${words("gradient", n.grad, n.shape)}`}`,
     );
     const c = scene.checks ? scene.checks.get(n.id) : null;
-    check.textContent = c ? `numeric: ${c.text} ${c.ok ? "✓" : "✗"}` : "";
-    toggle(check, "is-bad", c && !c.ok);
+    check.textContent = c ? c.text : "";
+    toggle(check, "is-bad", c?.bad);
   }
   for (const e of view.edges.values()) {
     const strong = scene.signals.has(e.key);
@@ -245,22 +227,30 @@ function drawView(view, scene) {
   }
 }
 
-/** The node an arrow key moves to: ←/→ a parent/child, ↑/↓ the nearest in the layer, else anywhere. */
+// Keys along the graph's direction (to a parent, to a child) and across it, per layout.
+const KEYS = {
+  right: { ArrowLeft: "parent", ArrowRight: "child", ArrowUp: "before", ArrowDown: "after" },
+  down: { ArrowUp: "parent", ArrowDown: "child", ArrowLeft: "before", ArrowRight: "after" },
+};
+
+/** The node an arrow key moves to: a parent or child, or the nearest across the layer, else anywhere. */
 function neighbour(view, id, key) {
-  const { boxes, children, layers } = view.geometry;
+  const { boxes, children, layers, down } = view.geometry;
+  const move = KEYS[down ? "down" : "right"][key];
+  // Coordinates across the layers (along) and within a layer (across).
+  const along = (b) => (down ? b.y : b.x);
+  const across = (b) => (down ? b.x : b.y);
   const here = boxes.get(id);
-  const parents = view.nodes.get(id).data.parents;
-  const kids = children.get(id);
   const nearest = (ids, score) =>
     ids.filter((o) => o !== id).sort((a, b) => score(boxes.get(a)) - score(boxes.get(b)))[0];
-  const dy = (b) => Math.abs(b.y - here.y);
-  if (key === "ArrowLeft" || key === "ArrowRight")
-    return nearest(key === "ArrowLeft" ? parents : kids, dy);
-  const side = (o) => (key === "ArrowUp" ? -1 : 1) * (boxes.get(o).y - here.y) > 1;
+  const gap = (b) => Math.abs(across(b) - across(here));
+  if (move === "parent") return nearest(view.nodes.get(id).data.parents, gap);
+  if (move === "child") return nearest(children.get(id), gap);
+  const side = (o) => (move === "before" ? -1 : 1) * (across(boxes.get(o)) - across(here)) > 1;
   const close = layers[here.layer].filter(side);
   return nearest(
     close.length ? close : [...boxes.keys()].filter(side),
-    (b) => dy(b) + 2 * Math.abs(b.x - here.x),
+    (b) => gap(b) + 2 * Math.abs(along(b) - along(here)),
   );
 }
 
@@ -288,16 +278,4 @@ function onKeydown(view, event, id) {
 /** Move the keyboard focus to a node (after drawView gave it the Tab stop). */
 const focusNode = (view, id) => view.nodes.get(id)?.node.focus();
 
-export {
-  buildView,
-  createView,
-  drawView,
-  edgeKey,
-  focusNode,
-  formatNumber,
-  formatShape,
-  isTensor,
-  nodeTitle,
-  opName,
-  opSymbol,
-};
+export { buildView, createView, drawView, focusNode };
