@@ -4,18 +4,30 @@ Environment variables override the defaults: WEB_CONCURRENCY (worker count), POR
 command line (`make run` passes --bind), GUNICORN_TIMEOUT, ACCESS_LOG (a path, or "-" for stdout).
 """
 
+import errno
+import html
 import json
 import multiprocessing
 import os
+import re
 import time
 
 from gunicorn.glogging import Logger
 
-# Sync workers: a request is short CPU work (a graph, a page from memory, one SQL insert), so one
-# request per process is the simplest model that uses every core. One worker per core, plus one
-# to cover the moments a worker waits on the database; each uses well under 100 MB.
+from webapp.http import SECURITY_HEADERS
+
+# One worker per core, plus one to cover the moments a worker waits on the database; each uses
+# well under 100 MB.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-worker_class = "sync"
+# Threads: a request is short CPU work (a graph, a page from memory, one SQL insert), but a slow
+# client must not hold a whole process while it trickles its request (a sync worker waits on it,
+# and three such clients stop the server answering); a thread waits instead, with the request's
+# deadline below. WORKER_CLASS=gevent is the measured alternative (see the README's Figures).
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# A client has this long from the first byte of a request (head and body) to its last, and as
+# long again for each piece of the response it reads; then it gets a closed connection. Well
+# under `timeout`, and far more than any real request needs (bodies are at most 64 KB).
+request_read_timeout = float(os.environ.get("REQUEST_READ_TIMEOUT", "5"))
 
 # A request taking longer than this is a bug or an attack: the worker is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -40,6 +52,105 @@ control_socket_disable = True
 
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
+
+
+class LateRequest(TimeoutError):
+    """A request that did not arrive by its deadline; errno ECONNRESET, so gunicorn closes the
+    connection with a debug line rather than a traceback for each slow client."""
+
+    def __init__(self):
+        super().__init__(errno.ECONNRESET, "the request did not arrive in time")
+
+
+class DeadlineSocket:
+    """A client socket on which each request must arrive within a deadline (see above)."""
+
+    def __init__(self, sock, seconds: float):
+        self._sock = sock
+        self._seconds = seconds
+        self._deadline = None  # set by the first read of a request, cleared by the response
+
+    def recv(self, size, *flags):
+        now = time.monotonic()
+        if self._deadline is None:
+            self._deadline = now + self._seconds
+        remaining = self._deadline - now
+        if remaining <= 0:
+            raise LateRequest()
+        current = self._sock.gettimeout()
+        if current is None or current > remaining:
+            self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            if time.monotonic() >= self._deadline:
+                raise LateRequest() from None
+            raise
+
+    def sendall(self, data, *flags):
+        self._deadline = None
+        self._sock.settimeout(self._seconds)
+        return self._sock.sendall(as_json_error(data), *flags)
+
+    def send(self, data, *flags):
+        self._deadline = None
+        self._sock.settimeout(self._seconds)
+        return self._sock.send(data, *flags)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+# The whole of an error response gunicorn writes itself, before the app sees the request (a
+# request line or header over the limits: 414, 431; a bad HTTP version: 400): an HTML page.
+SERVER_ERROR = re.compile(
+    rb"HTTP/1\.1 (\d{3}) ([^\r]*)\r\nConnection: close\r\nContent-Type: text/html\r\n"
+    rb"Content-Length: \d+\r\n\r\n<html>.*<h1><p>.*</p></h1>\s*(.*?)\s*</body>\s*</html>\s*",
+    re.S,
+)
+
+
+def as_json_error(data: bytes) -> bytes:
+    """gunicorn's own error page rewritten as the app's JSON error, with its security headers.
+
+    The request was not parsed, so its path (API or page) is unknown: JSON, the shape every API
+    client expects, is sent for all of them. Any other bytes pass unchanged.
+    """
+    found = SERVER_ERROR.fullmatch(data) if data.startswith(b"HTTP/1.1 ") else None
+    if found is None:
+        return data
+    status, reason = found.group(1).decode(), found.group(2).decode("latin-1")
+    message = html.unescape(found.group(3).decode("latin-1")) or reason
+    body = json.dumps({"error": reason, "message": message[:200]}).encode()
+    lines = [f"HTTP/1.1 {status} {reason}", "Connection: close"]
+    lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in SECURITY_HEADERS.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _worker_class():
+    """The worker class named by WORKER_CLASS (gthread or gevent), its sockets under deadlines."""
+    if os.environ.get("WORKER_CLASS", "gthread") == "gevent":
+        from gunicorn.workers.ggevent import GeventWorker
+
+        class DeadlineGeventWorker(GeventWorker):
+            def handle(self, listener, client, addr):
+                super().handle(listener, DeadlineSocket(client, request_read_timeout), addr)
+
+        return DeadlineGeventWorker
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    class DeadlineThreadWorker(ThreadWorker):
+        def handle(self, conn):
+            if not isinstance(conn.sock, DeadlineSocket):
+                conn.sock = DeadlineSocket(conn.sock, request_read_timeout)
+            return super().handle(conn)
+
+    return DeadlineThreadWorker
+
+
+worker_class = _worker_class()
 
 
 class JsonAccessLogger(Logger):

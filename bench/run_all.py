@@ -13,6 +13,7 @@ SCRIPTS = [
     ("click to panel in the browser (issue 4)", ["click_latency.py"]),
     ("Lighthouse on the lesson page (issue 6)", ["lighthouse_audit.py"]),
     ("mixed load, 64 connections, 30 s (issue 7)", ["load_test.py"]),
+    ("/healthz under 10 slow clients (issue 15)", ["slow_clients.py"]),
 ]
 
 

@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,8 +30,14 @@ class Gunicorn:
         workers: int = 2,
         env: dict | None = None,
         args: tuple[str, ...] = (),
+        config: dict | None = None,
     ):
-        """Start it with `workers`, extra environment `env` and extra gunicorn `args`."""
+        """Start it with `workers`, extra environment `env`, extra gunicorn `args`, and `config`
+        written as the instance folder's config.py (settings such as the rate limits)."""
+        if config:
+            instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lines = "".join(f"{key} = {value!r}\n" for key, value in config.items())
+            (instance / "config.py").write_text(lines)
         environment = {
             k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")
         }
@@ -163,3 +170,51 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+def raw_connection(base_url: str, timeout: float = 40) -> socket.socket:
+    """A plain TCP connection to a server at `base_url` (http://host:port), for raw HTTP bytes."""
+    host, port = base_url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=timeout)
+
+
+class SlowClients:
+    """`count` clients that trickle requests a byte every `every` seconds, half of them their
+    headers and half a body; one cut off by the server connects and starts again."""
+
+    PATH = "/api/lessons/chain-rule-in-networks/quiz/neuron-dw/answer"
+
+    def __init__(self, base_url: str, count: int = 10, every: float = 0.5):
+        self.base_url = base_url
+        self.every = every
+        self.stop = threading.Event()
+        self.cut_off = 0  # connections the server closed on a trickling client
+        start = (
+            f"POST {self.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        )
+        headers = (start + "X-Padding: " + "p" * 200 + "\r\n\r\n").encode()
+        body = (start + "Content-Length: 200\r\n\r\n" + '{"choice": "a"' + " " * 186).encode()
+        payloads = [headers if n % 2 == 0 else body for n in range(count)]
+        self.threads = [threading.Thread(target=self._trickle, args=(p,)) for p in payloads]
+
+    def _trickle(self, data: bytes) -> None:
+        while not self.stop.is_set():
+            with raw_connection(self.base_url) as sock:
+                for byte in data:
+                    if self.stop.wait(self.every):
+                        return
+                    try:
+                        sock.sendall(bytes([byte]))
+                    except OSError:
+                        self.cut_off += 1
+                        break
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)

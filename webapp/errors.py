@@ -3,7 +3,13 @@
 import json
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 from werkzeug.http import HTTP_STATUS_CODES
 
 
@@ -25,6 +31,38 @@ def error_response(status: int, message: str, **extra):
     return response
 
 
+def _unreadable_body_errors() -> tuple[type[Exception], ...]:
+    # What the server raises for a body it cannot read: gunicorn's parse errors (a chunk size of
+    # "zz", a missing terminator, a bad extension) are not HTTP errors; Werkzeug's own server and
+    # a client that vanished raise OSError.
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # another WSGI server
+        return (OSError,)
+    return (OSError, ParseException)
+
+
+UNREADABLE_BODY = _unreadable_body_errors()
+
+
+def read_body() -> bytes:
+    """The request's body, or a 4xx: 413 over the limit, 408 too slow, 400 malformed."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise
+    except (BadRequest, *UNREADABLE_BODY) as exc:
+        # Werkzeug reports a failed read as ClientDisconnected (a 400), the server's error
+        # attached: a read that timed out is the client's slowness, a 408.
+        cause = exc if isinstance(exc, OSError) else exc.__context__
+        if isinstance(cause, TimeoutError):
+            raise RequestTimeout("The request body did not arrive in time.") from None
+        if isinstance(exc, BadRequest):
+            raise
+        detail = str(exc)[:80] or type(exc).__name__
+        raise BadRequest(f"The request body could not be read ({detail}).") from None
+
+
 def _reject_constant(name: str):
     # Python's json accepts NaN and Infinity, which are not JSON: refuse them.
     raise ValueError(f"{name} is not a valid JSON number")
@@ -34,7 +72,7 @@ def read_json() -> dict:
     """Return the request's JSON object, or raise a clear 4xx for anything else."""
     if not request.is_json:
         raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
+    raw = read_body()
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:

@@ -77,11 +77,7 @@ def flood(base_url: str, count: int) -> list[int]:
 
 
 def gunicorn_with(tmp_path, env=None, **config) -> Gunicorn:
-    instance = tmp_path / "instance"
-    instance.mkdir(mode=0o700)
-    settings = "".join(f"{key} = {value!r}\n" for key, value in config.items())
-    (instance / "config.py").write_text(settings)
-    return Gunicorn(instance, tmp_path / "server.log", workers=3, env=env)
+    return Gunicorn(tmp_path / "instance", tmp_path / "server.log", 3, env=env, config=config)
 
 
 def attempts_in(server: Gunicorn) -> int:
