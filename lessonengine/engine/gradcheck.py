@@ -26,6 +26,7 @@ from lessonengine.engine.tex import format_number
 CHECK_WORK = 4_000_000  # budget of the gradient check, in element-operations
 AGREE = 1e-4  # relative tolerance of a finite difference
 FIRST_STEP = 6e-6  # about the cube root of the machine epsilon: the usual central-difference step
+NOISE = 1e-12  # a change of the loss this small, relative to it, is rounding, not a slope
 LADDER = tuple(10.0**-k for k in range(11))  # from |x| down to 1e-10 |x|
 SEVERITY = ("agrees", "unreliable", "kink", "disagrees")  # the worst element names the input
 
@@ -45,12 +46,16 @@ class _Element:
         self.reruns = 0
 
     def slope(self, h):
-        """(central difference, crossed a kink) with step h; (None, False) outside the domain."""
+        """(central difference or None, why None or "crossed") with step h.
+
+        None comes with "domain" (a step left the function's domain) or "noise" (the loss moved
+        by no more than its own rounding); "crossed" means a relu or max changed branch.
+        """
         x = self.flat[self.k]
         plus, minus = self.flat.copy(), self.flat.copy()
         plus[self.k], minus[self.k] = x + h, x - h
         if plus[self.k] == minus[self.k]:
-            return None, False
+            return None, "noise"
         shape = np.shape(self.graph.values[self.node.index])
         up, up_branches = self.graph.rerun(self.downstream, {self.node.index: _shaped(plus, shape)})
         down, down_branches = self.graph.rerun(
@@ -59,33 +64,44 @@ class _Element:
         self.reruns += 2
         slope = (up - down) / (plus[self.k] - minus[self.k])
         if not math.isfinite(slope):
-            return None, False
-        crossed = up_branches != self.base_branches or down_branches != self.base_branches
-        return slope, crossed
+            return None, "domain"
+        if up_branches != self.base_branches or down_branches != self.base_branches:
+            return slope, "crossed"
+        if up != down and abs(up - down) <= NOISE * max(abs(up), abs(down)):
+            return None, "noise"
+        return slope, None
 
     def judge(self, analytic, ladder_allowed):
         """(verdict, numeric, why) for this element."""
         x = self.flat[self.k]
         scale = abs(x) if x != 0 else 1.0
-        first, crossed = self.slope(FIRST_STEP * scale)
-        if first is not None and not crossed and relative_error(first, analytic) <= AGREE:
+        first, why = self.slope(FIRST_STEP * scale)
+        if first is not None and why is None and relative_error(first, analytic) <= AGREE:
             return "agrees", first, ""
         if not ladder_allowed:
             return "unreliable", first, "the check ran out of its work budget before this element"
-        steps = [(h, *self.slope(h * scale)) for h in LADDER]
-        usable = [(h, s) for h, s, crossed in steps if s is not None and not crossed]
-        smallest = [s for h, s, crossed in steps if s is not None][-1:]
-        if steps[-1][2] or (not usable and any(c for _, _, c in steps)):
-            return "kink", smallest[0] if smallest else None, "kink"
-        for _, s in usable:
+        steps = [self.slope(h * scale) for h in LADDER]
+        if steps[-1][1] == "crossed":
+            return "kink", steps[-1][0], "kink"
+        # A loss that does not move at all measures a slope of 0 only where 0 is the answer;
+        # elsewhere it is rounding (a sigmoid saturated to exactly 1).
+        usable = [s for s, why in steps if why is None and (s != 0 or analytic == 0)]
+        for s in usable:
             if relative_error(s, analytic) <= AGREE:
                 return "agrees", s, ""
-        for (_, s1), (_, s2) in zip(usable, usable[1:], strict=False):
-            if relative_error(s1, s2) <= AGREE:
-                return "disagrees", s2, ""
-        if not usable:
+        # Neighbouring steps that agree with each other measure the slope to within their gap;
+        # a wrong rule is one that misses it by far more than that.
+        pairs = [(abs(s1 - s2), s2) for s1, s2 in zip(usable, usable[1:], strict=False)]
+        if pairs:
+            gap, best = min(pairs)
+            if relative_error(best, best + gap) <= AGREE and abs(best - analytic) > 100 * gap:
+                return "disagrees", best, ""
+            return "unreliable", best, "rounding"
+        if any(why == "crossed" for _, why in steps):
+            return "kink", steps[-1][0], "kink"
+        if any(why == "domain" for _, why in steps):
             return "unreliable", None, "domain"
-        return "unreliable", usable[-1][1], "rounding"
+        return "unreliable", usable[-1] if usable else None, "rounding"
 
 
 def _shaped(flat, shape):

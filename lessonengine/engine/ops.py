@@ -134,6 +134,12 @@ def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
+def _tanh_local(out, a):
+    # 1 - tanh^2 = 4e / (1 + e)^2 with e = exp(-2|a|): 1 - out * out cancels near |tanh| = 1.
+    e = np.exp(-2.0 * np.abs(a))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
 def _pow_local_base(out, a, n):
     # n * a**(n - 1), and 0 where n = 0 (PyTorch's pow_backward): 0 * a**-1 is NaN at a = 0.
     return np.where(n == 0, 0.0, n * np.power(a, n - 1.0))
@@ -364,6 +370,8 @@ _ROWS = [
         "sigmoid",
         "σ",
         _sigmoid,
+        # From the output, as PyTorch's sigmoid_backward: then bce's 1 / (a(1 - a)) cancels it
+        # exactly, and the neuron's dL/dz is a - y even where a rounds near 1.
         local_grads=(lambda out, a: out * (1.0 - out),),
         rules=(D + " = $z(1 - $z)",),
         role="Sigmoid scales the upstream gradient by σ(1 − σ), at most 1/4, so little passes "
@@ -383,7 +391,7 @@ _ROWS = [
         "tanh",
         "tanh",
         np.tanh,
-        local_grads=(lambda out, a: 1.0 - out * out,),
+        local_grads=(_tanh_local,),
         rules=(D + " = 1 - $z^{2}",),
         role="Tanh scales the upstream gradient by 1 − tanh², which fades as the unit saturates.",
     ),
