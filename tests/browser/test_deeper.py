@@ -1,0 +1,61 @@
+"""The lesson's "Going deeper" parts in Chromium: closed at first, opened and closed by keyboard."""
+
+from playwright.sync_api import expect
+
+LESSON_URL = "/lessons/chain-rule-in-networks"
+WORKED = "Going deeper: A backward pass by hand, with the graph’s numbers"
+
+
+def test_a_going_deeper_part_opens_and_closes_with_the_keyboard(
+    page, live_server, console_errors, axe_check, artifacts_dir
+):
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(live_server + LESSON_URL)
+    blocks = page.locator("details.callout-deeper")
+    expect(blocks).to_have_count(5)
+    for index in range(5):
+        expect(blocks.nth(index)).not_to_have_attribute("open", "")
+    summary = page.locator("summary.deeper-title", has_text=WORKED)
+    worked = page.locator("details.callout-deeper", has=summary)
+    first_step = worked.get_by_text("the sigmoid and the cross-entropy cancel")
+    expect(first_step).to_be_hidden()
+
+    summary.focus()
+    expect(summary).to_be_focused()
+    assert summary.evaluate("e => getComputedStyle(e).outlineStyle") != "none", "focus shows"
+    page.keyboard.press("Enter")
+    expect(worked).to_have_attribute("open", "")
+    expect(first_step).to_be_visible()
+    # Its formulas are typeset like the rest of the lesson, and it fits a phone's width.
+    assert worked.locator(".katex").count() > 10
+    assert worked.locator(".katex-error").count() == 0
+    box = worked.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    worked.screenshot(path=str(artifacts_dir / "lesson-going-deeper-360.png"))
+    axe_check(page, "with a Going deeper part open")
+
+    page.keyboard.press("Space")
+    expect(worked).not_to_have_attribute("open", "")
+    expect(first_step).to_be_hidden()
+    assert console_errors == []
+
+
+def test_every_going_deeper_part_open_fits_a_phone(page, live_server):
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(live_server + LESSON_URL)
+    summaries = page.locator("summary.deeper-title")
+    for index in range(summaries.count()):
+        summaries.nth(index).scroll_into_view_if_needed()
+        summaries.nth(index).click()
+    expect(page.locator("details.callout-deeper[open]")).to_have_count(5)
+    for index in range(summaries.count()):  # every section laid out, as a reader scrolls by
+        summaries.nth(index).scroll_into_view_if_needed()
+    # A section clips what overflows it, so look at each formula in the text: none may run past
+    # the screen's edge (a display formula scrolls in its own box instead).
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('details[open] :is(p, li, dd) .katex')]
+             .filter((e) => !e.closest('.katex-display'))
+             .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+             .map((e) => e.querySelector('annotation').textContent)"""
+    )
+    assert cut == [], f"formulas cut off at 360 px: {cut}"
