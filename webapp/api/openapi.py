@@ -215,15 +215,49 @@ def graph_section():
                 "shape": {"type": "array", "items": {"type": "integer", "minimum": 1}},
                 "line": {"type": ["integer", "null"], "description": "Line of the program."},
                 "tex": {"type": "string", "description": "The node in TeX (name or expression)."},
+                "notes": ref("Notes"),
+                "range": ref("RangeOrNull"),
             },
+        },
+        "Notes": {
+            "type": "array",
+            "description": "What a student should know about the node at these values: "
+            "`broadcast-grows` (the result is bigger than each input), `kink` (relu at 0), "
+            "`tie` (max of equal inputs: split evenly), `out-of-range` (a value outside what "
+            "the op means, such as a cross-entropy label outside [0, 1]).",
+            "items": {
+                "type": "object",
+                "required": ["id", "text"],
+                "properties": {"id": {"type": "string"}, "text": {"type": "string"}},
+            },
+        },
+        "RangeOrNull": {
+            "description": "On an input: the interval its values must lie in for the ops it "
+            "feeds to mean what they say (null: any finite number).",
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["min", "max", "min_open", "max_open"],
+                    "properties": {
+                        "min": {"type": "number"},
+                        "max": {"type": "number"},
+                        "min_open": {"type": "boolean"},
+                        "max_open": {"type": "boolean"},
+                    },
+                },
+            ],
         },
         "Check": {
             "type": "object",
             "description": "Central finite differences for one input, element by element. "
             "Elements past the work budget, or whose step leaves the function's domain, are "
             "null in `numeric`. rel_error = |analytic - numeric| / max(|analytic|, |numeric|, "
-            "1e-4), the largest over the checked elements (null when none was checked).",
-            "required": ["input", "analytic", "numeric", "rel_error"],
+            "1e-8), the largest over the elements that agree or disagree (null when none). "
+            "verdict: `agrees`, `disagrees` (a wrong rule), `kink` (no derivative at this "
+            "point) or `unreliable` (rounding or the domain make the difference meaningless "
+            "here); reason says why for all but `agrees`.",
+            "required": ["input", "analytic", "numeric", "rel_error", "verdict", "reason"],
             "properties": {
                 "input": {"type": "string"},
                 "analytic": ref("Value"),
@@ -237,6 +271,8 @@ def graph_section():
                 "rel_error": {"type": ["number", "null"], "minimum": 0},
                 "checked": {"type": "integer", "minimum": 0},
                 "elements": {"type": "integer", "minimum": 1},
+                "verdict": {"enum": ["agrees", "disagrees", "kink", "unreliable"]},
+                "reason": {"type": ["string", "null"]},
             },
         },
         "GraphResponse": {
@@ -281,7 +317,11 @@ def graph_section():
                                 "or a constant parent.",
                             },
                             "rule": {"type": "string", "description": "The rule in TeX."},
-                            "shape": {"type": "array", "items": {"type": "integer"}},
+                            "shape": {
+                                "type": ["array", "null"],
+                                "items": {"type": "integer"},
+                                "description": "The shape of `value` (null with it).",
+                            },
                         },
                     },
                 },
@@ -304,6 +344,8 @@ def graph_section():
                 "role": {"type": "string", "description": "Its role in the backward pass."},
                 "line": {"type": ["integer", "null"]},
                 "tex": {"type": "string"},
+                "notes": ref("Notes"),
+                "range": ref("RangeOrNull"),
             },
         },
         "Preset": {
