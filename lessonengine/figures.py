@@ -19,30 +19,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import plotly.graph_objects as go
 
 from lessonengine.cost import MLP_OUTPUTS, MLP_PROGRAM, mlp_costs
+from lessonengine.engine.ops import LABEL
 from lessonengine.graph import compute
+from lessonengine.plotstyle import (
+    PALETTE,
+    answer,
+    fmt,
+    fmt_count,
+    label,
+    plot_layout,
+    round_values,
+    scatter,
+)
 from lessonengine.presets import get_preset, resolve
 
-# The palette of the server's figures; static/js/plots/theme.js maps each to a CSS custom property.
-PALETTE = {
-    "ink": "#1f2328",
-    "muted": "#59636e",
-    "grid": "#d1d9e0",
-    "surface": "#ffffff",
-    "blue": "#0072b2",
-    "vermillion": "#d55e00",
-    "orange": "#e69f00",
-    "green": "#009e73",
-}
-TRANSPARENT = "rgba(0,0,0,0)"
-HEIGHT = 320
 CURVE_POINTS = 241
-MINUS = "\u2212"
-# plotly's validation of every property costs about 8 ms a figure; the figures are validated by
-# the tests (tests/unit/test_figures.py builds each one with validate=True) and not per request.
-VALIDATE = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,9 @@ INPUTS = (
     Input("w", "w (weight)", -5.0, 5.0, 0.1),
     Input("x", "x (input)", -5.0, 5.0, 0.1),
     Input("b", "b (bias)", -5.0, 5.0, 0.1),
-    Input("y", "y (label)", 0.0, 1.0, 0.1),
+    # The label's range is the engine's (the bce row of the op table), so that the plots refuse
+    # exactly the labels the graph notes as meaningless.
+    Input("y", "y (label)", LABEL.low, LABEL.high, 0.1),
 )
 INPUTS_BY_NAME = {spec.name: spec for spec in INPUTS}
 NEURON_PRESET = "neuron"
@@ -92,21 +87,6 @@ class FigureInputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def fmt(value, digits=3):
-    """A number for the student: fixed decimals, a real minus sign, never -0."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = f"{0:.{digits}f}"
-    return text.replace("-", MINUS)
-
-
-def fmt_count(value):
-    """A count of operations in words a student reads easily: 13,204 or 18.7 million."""
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f} million"
-    return f"{value:,}"
 
 
 def read_values(raw: Mapping):
@@ -164,70 +144,6 @@ def neuron(values):
     )
 
 
-# --- Shared looks ------------------------------------------------------------------------------
-
-
-def _axis(title, **extra):
-    return {
-        "title": {"text": title, "font": {"color": PALETTE["ink"]}},
-        "gridcolor": PALETTE["grid"],
-        "linecolor": PALETTE["muted"],
-        "zerolinecolor": PALETTE["grid"],
-        "tickfont": {"color": PALETTE["ink"]},
-        "showline": True,
-        "fixedrange": True,  # no zoom or pan: a swipe over the plot scrolls the page
-        "automargin": True,
-        **extra,
-    }
-
-
-def _layout(x_title, y_title, x_extra=None, y_extra=None, **extra):
-    return dict(
-        template="none",
-        height=HEIGHT,
-        margin={"l": 56, "r": 16, "t": 48, "b": 48},
-        paper_bgcolor=TRANSPARENT,
-        plot_bgcolor=TRANSPARENT,
-        font={"color": PALETTE["ink"], "size": 13},
-        xaxis=_axis(x_title, **(x_extra or {})),
-        yaxis=_axis(y_title, **(y_extra or {})),
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "y": 1.02,
-            "yanchor": "bottom",
-            "font": {"color": PALETTE["ink"]},
-            "itemclick": False,
-            "itemdoubleclick": False,
-        },
-        hoverlabel={
-            "bgcolor": PALETTE["surface"],
-            "bordercolor": PALETTE["muted"],
-            "font": {"color": PALETTE["ink"]},
-        },
-        dragmode=False,
-        **extra,
-    )
-
-
-def _round(array, digits=6):
-    return [float(v) for v in np.round(np.asarray(array, dtype=float), digits)]
-
-
-def _scatter(**trace):
-    return {"type": "scatter", **trace}
-
-
-def make_figure(data, layout, validate=VALIDATE):
-    """A plotly Figure from trace and layout dicts."""
-    return go.Figure(data=data, layout=layout, _validate=validate)
-
-
-def _answer(data, layout, alt, caption, **extra):
-    figure = make_figure(data, layout).to_plotly_json()
-    return {"figure": figure, "alt": alt, "caption": caption, **extra}
-
-
 def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # the same function, without overflow for large |z|
 
@@ -244,23 +160,23 @@ def sigmoid_figure(values):
     s = _sigmoid(zs)
     blue, vermillion, muted = PALETTE["blue"], PALETTE["vermillion"], PALETTE["muted"]
     data = [
-        _scatter(
-            x=_round(zs),
-            y=_round(s),
+        scatter(
+            x=round_values(zs),
+            y=round_values(s),
             name="σ(z)",
             mode="lines",
             line={"color": blue, "width": 3},
             hovertemplate="z = %{x:.2f}<br>σ(z) = %{y:.3f}<extra></extra>",
         ),
-        _scatter(
-            x=_round(zs),
-            y=_round(s * (1.0 - s)),
+        scatter(
+            x=round_values(zs),
+            y=round_values(s * (1.0 - s)),
             name="σ′(z) = σ(z)(1 − σ(z))",
             mode="lines",
             line={"color": vermillion, "width": 3, "dash": "dash"},
             hovertemplate="z = %{x:.2f}<br>σ′(z) = %{y:.3f}<extra></extra>",
         ),
-        _scatter(
+        scatter(
             x=[z, z],
             y=[a, slope],
             name="the neuron's z",
@@ -276,7 +192,7 @@ def sigmoid_figure(values):
             showlegend=False,
         ),
     ]
-    layout = _layout(
+    layout = plot_layout(
         "z = w·x + b",
         "",
         x_extra={"range": [lo, hi]},
@@ -295,8 +211,8 @@ def sigmoid_figure(values):
         annotations=[
             # Labels where the curves never go: top left (sigma is below 1/2 there) and the
             # middle of the right side (sigma near 1, its derivative near 0); arrows to the marks.
-            _label(z, a, f"a = {fmt(a)}", lo + 0.02 * (hi - lo), 0.97, "left"),
-            _label(z, slope, f"a(1 − a) = {fmt(slope)}", hi - 0.02 * (hi - lo), 0.55, "right"),
+            label(z, a, f"a = {fmt(a)}", lo + 0.02 * (hi - lo), 0.97, "left"),
+            label(z, slope, f"a(1 − a) = {fmt(slope)}", hi - 0.02 * (hi - lo), 0.55, "right"),
         ],
     )
     alt = (
@@ -308,29 +224,7 @@ def sigmoid_figure(values):
         "current z marked on both curves. The marked values are the engine's a and its local "
         "gradient a(1 − a)."
     )
-    return _answer(data, layout, alt, caption, values=state.values, inputs=_inputs())
-
-
-def _label(x, y, text, text_x, text_y, anchor):
-    """A label written at (text_x, text_y), with an arrow to the marked point (x, y)."""
-    return {
-        "x": x,
-        "y": y,
-        "ax": text_x,
-        "ay": text_y,
-        "axref": "x",
-        "ayref": "y",
-        "text": text,
-        "showarrow": True,
-        "arrowhead": 2,
-        "arrowwidth": 1.2,
-        "arrowcolor": PALETTE["muted"],
-        "standoff": 8,
-        "xanchor": anchor,
-        "yanchor": "middle",
-        "font": {"color": PALETTE["ink"]},
-        "bgcolor": PALETTE["surface"],
-    }
+    return answer(data, layout, alt, caption, values=state.values, inputs=_inputs())
 
 
 def _inputs():
@@ -366,15 +260,15 @@ def loss_tangent_figure(values):
     tx, ty = tangent_points(w, loss, slope, half_width=2.0)
     blue, vermillion = PALETTE["blue"], PALETTE["vermillion"]
     data = [
-        _scatter(
-            x=_round(ws),
-            y=_round(ls),
+        scatter(
+            x=round_values(ws),
+            y=round_values(ls),
             name="L(w)",
             mode="lines",
             line={"color": blue, "width": 3},
             hovertemplate="w = %{x:.2f}<br>L = %{y:.3f}<extra></extra>",
         ),
-        _scatter(
+        scatter(
             x=tx,
             y=ty,
             name="tangent at the current w",
@@ -383,7 +277,7 @@ def loss_tangent_figure(values):
             hoverinfo="skip",
             uid="tangent",
         ),
-        _scatter(
+        scatter(
             x=[w],
             y=[loss],
             name="the current w",
@@ -397,7 +291,7 @@ def loss_tangent_figure(values):
             showlegend=False,
         ),
     ]
-    layout = _layout(
+    layout = plot_layout(
         "weight w",
         "loss L",
         x_extra={"range": [spec.min, spec.max]},
@@ -435,7 +329,7 @@ def loss_tangent_figure(values):
         "The loss L as the weight w varies, with x, b and y held. The dashed tangent touches the "
         "curve at the current w; its slope is the engine's gradient dL/dw = (a − y)·x."
     )
-    return _answer(data, layout, alt, caption, values=v, inputs=_inputs())
+    return answer(data, layout, alt, caption, values=v, inputs=_inputs())
 
 
 # --- 3. The cost of every gradient: backprop against finite differences -------------------------
@@ -464,7 +358,7 @@ def cost_figure():
         ("one forward pass", [p.forward for p in points], "muted", "dot", "triangle-up"),
     ]
     data = [
-        _scatter(
+        scatter(
             x=params,
             y=counts,
             name=name,
@@ -475,7 +369,7 @@ def cost_figure():
         )
         for name, counts, colour, dash, symbol in series
     ]
-    layout = _layout(
+    layout = plot_layout(
         "parameters P (log scale)",
         "operations (log scale)",
         x_extra={"type": "log", "dtick": 1},
@@ -512,7 +406,7 @@ def cost_figure():
         }
         for p in points
     ]
-    return _answer(data, layout, alt, caption, program=MLP_PROGRAM, points=table)
+    return answer(data, layout, alt, caption, program=MLP_PROGRAM, points=table)
 
 
 FIGURES = {
