@@ -10,7 +10,8 @@ Three figures, each answered as {"figure": plotly JSON, "alt", "caption", ...}:
 The curves are evaluated with numpy; every number marked or written on a chart (z, a, a(1 - a), L,
 the tangent's slope dL/dw) is the engine's, from the `neuron` preset run on the given values.
 Colours are a fixed light palette (Okabe-Ito for data); the browser swaps each one for the CSS
-custom property of the same role, so the plots follow dark mode (static/js/plots/theme.js).
+custom property of the same role, so the plots follow dark mode (static/js/plots/theme.js). The
+look the figures share (palette, axes, layout, traces, number formats) is lessonengine.plotstyle.
 """
 
 import math
