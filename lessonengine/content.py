@@ -15,8 +15,6 @@ Everything is checked and rendered once, at load; any problem is a ContentError 
 
 import html
 import re
-import shlex
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,35 +26,33 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from lessonengine.blocks import Problem, block_html
+from lessonengine.frontmatter import (
+    ContentError,
+    check_keys,
+    split_front_matter,
+    yaml_problem,
+)
 from lessonengine.texmath import TexError, render_tex
+
+# Re-exported: the loaders' callers (webapp, quiz, tests) know them as lessonengine.content's.
+__all__ = [
+    "ContentError",
+    "Course",
+    "Lesson",
+    "load_course",
+    "load_lesson",
+    "render_block",
+    "render_inline",
+    "split_front_matter",
+    "yaml_problem",
+]
 
 COURSE_FILE = "course.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-BLOCKS = ("refresher", "legend", "note", "key", "deeper", "widget")
-DEEPER = "Going deeper"
 MATH_TOKENS = {"math_inline": False, "math_inline_double": True, "math_block": True}
 TERM_SCHEME = "term:"
 SHORT_FORMULA = 40  # characters of TeX
-
-
-class ContentError(ValueError):
-    """Malformed content: the message names the file (and line when known) and the problem."""
-
-    def __init__(self, path, problem: str, line: int | None = None):
-        where = str(path) + (f", line {line}" if line else "")
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.problem = problem
-        self.line = line
-
-
-class _Problem(Exception):
-    # Raised while checking a Markdown body; the caller knows which file it is and says so.
-    def __init__(self, message: str, line: int | None = None, cause: Exception | None = None):
-        super().__init__(message)
-        self.line = line
-        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -67,13 +63,6 @@ class Video:
     description: str
     minutes: int
     src: str | None = None
-
-
-def yaml_problem(exc: yaml.YAMLError, first_line: int = 1) -> tuple[str, int | None]:
-    """PyYAML's reason for an error, and its line in a file whose YAML starts at `first_line`."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    return problem, (mark.line + first_line if mark is not None else None)
 
 
 @dataclass(frozen=True)
@@ -145,56 +134,6 @@ class Course:
 # --- Front matter ---------------------------------------------------------------------------
 
 
-def split_front_matter(text: str, path) -> tuple[dict, str, int]:
-    """Return (front matter, body, number of lines before the body) of a lesson file."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise ContentError(path, "the file must start with a YAML front matter between '---' lines")
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        raise ContentError(path, "the front matter has no closing '---' line")
-    try:
-        meta = yaml.safe_load("".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        problem, line = yaml_problem(exc, first_line=2)  # the front matter starts on line 2
-        raise ContentError(path, f"the front matter is not valid YAML: {problem}", line) from None
-    if not isinstance(meta, dict):
-        raise ContentError(path, "the front matter must be a YAML mapping of keys to values")
-    return meta, "".join(lines[end + 1 :]), end + 1
-
-
-def _type_name(value) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _check_keys(data: Mapping, where: str, required: dict, optional: dict, path) -> None:
-    # `required`/`optional` map each key to its kind: str, int (>= 1) or dict.
-    for key in data:
-        if key not in required and key not in optional:
-            known = ", ".join([*required, *optional])
-            raise ContentError(path, f"unknown key '{where}{key}' (known keys: {known})")
-    for key in required:
-        if key not in data or data[key] is None:
-            raise ContentError(path, f"missing required key '{where}{key}'")
-    for key, kind in {**required, **optional}.items():
-        if key not in data or data[key] is None:
-            continue
-        value = data[key]
-        if kind is int:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ContentError(
-                    path, f"'{where}{key}' must be a whole number of at least 1, not {value!r}"
-                )
-        elif kind is str:
-            if not isinstance(value, str) or not value.strip():
-                raise ContentError(path, f"'{where}{key}' must be non-empty text, not {value!r}")
-        elif not isinstance(value, kind):
-            wanted = "a list" if kind is list else "a mapping"
-            raise ContentError(path, f"'{where}{key}' must be {wanted}, not {_type_name(value)}")
-
-
 LESSON_KEYS = {"course": str, "lesson": int, "title": str, "minutes": int, "video": dict}
 LESSON_OPTIONAL = {"summary": str, "glossary": dict}
 VIDEO_KEYS = {"title": str, "description": str, "minutes": int}
@@ -202,8 +141,8 @@ VIDEO_OPTIONAL = {"src": str}
 
 
 def _parse_meta(meta: dict, path) -> tuple[Video, dict[str, GlossaryEntry]]:
-    _check_keys(meta, "", LESSON_KEYS, LESSON_OPTIONAL, path)
-    _check_keys(meta["video"], "video.", VIDEO_KEYS, VIDEO_OPTIONAL, path)
+    check_keys(meta, "", LESSON_KEYS, LESSON_OPTIONAL, path)
+    check_keys(meta["video"], "video.", VIDEO_KEYS, VIDEO_OPTIONAL, path)
     video = Video(**meta["video"])
     glossary = {}
     for term_id, entry in (meta.get("glossary") or {}).items():
@@ -213,7 +152,7 @@ def _parse_meta(meta: dict, path) -> tuple[Video, dict[str, GlossaryEntry]]:
             entry = {"definition": entry}
         if not isinstance(entry, dict):
             raise ContentError(path, f"'glossary.{term_id}' must be a mapping with a definition")
-        _check_keys(entry, f"glossary.{term_id}.", {"definition": str}, {"term": str}, path)
+        check_keys(entry, f"glossary.{term_id}.", {"definition": str}, {"term": str}, path)
         try:
             definition = render_inline(entry["definition"])
         except (TexError, ContentError) as exc:
@@ -298,68 +237,8 @@ def _render_block_token(self, tokens, idx, options, env) -> str:
     return tokens[idx].meta["html"]
 
 
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
-def _block_html(info: str, lesson_id: str | None, serial: int) -> tuple[str, str]:
-    """The opening and closing HTML of a `::: name params` block; raise _Problem if malformed."""
-    name, _, params = info.strip().partition(" ")
-    params = params.strip()
-    if not name:
-        raise _Problem(f"a ':::' block needs a name (one of: {', '.join(BLOCKS)})")
-    if name not in BLOCKS:
-        raise _Problem(f"unknown block '::: {name}' (known blocks: {', '.join(BLOCKS)})")
-    if name == "refresher":
-        title = render_inline(params or "Quick refresher")
-        label = f"refresher-{serial}"
-        return (
-            f'<section class="card refresher" aria-labelledby="{label}">\n'
-            f'<p class="card-title" id="{label}">{title}</p>\n',
-            "</section>\n",
-        )
-    if name == "legend":
-        if params:
-            raise _Problem("'::: legend' takes no parameters")
-        return '<div class="legend" role="group" aria-label="Symbols">\n', "</div>\n"
-    if name in ("note", "key"):
-        title = params or ("Key idea" if name == "key" else "")
-        heading = f'<p class="callout-title">{render_inline(title)}</p>\n' if title else ""
-        return f'<div class="callout callout-{name}" role="note">\n{heading}', "</div>\n"
-    if name == "deeper":
-        # <details> opens and closes with Enter or Space on its summary, with no script; the
-        # core reading stays short and the depth is one keypress away.
-        title = f"{DEEPER}: {render_inline(params)}" if params else DEEPER
-        return (
-            f'<details class="callout callout-deeper">\n<summary class="deeper-title">{title}'
-            "</summary>\n",
-            "</details>\n",
-        )
-    # widget NAME key=value ...
-    try:
-        words = shlex.split(params)
-    except ValueError as exc:
-        raise _Problem(f"'::: widget {params}': {exc}") from None
-    if not words or not NAME.match(words[0]):
-        raise _Problem("'::: widget' needs a name, e.g. '::: widget graph preset=neuron'")
-    widget, attrs = words[0], {}
-    for word in words[1:]:
-        key, eq, value = word.partition("=")
-        if not eq or not NAME.match(key) or key in ("widget", "lesson"):
-            raise _Problem(f"'::: widget {widget}': '{word}' is not a key=value setting")
-        attrs[key] = value
-    data = f' data-widget="{widget}"'
-    if lesson_id:
-        data += f' data-lesson="{_attr(lesson_id)}"'
-    data += "".join(f' data-{key}="{_attr(value)}"' for key, value in attrs.items())
-    return (
-        f'<div class="widget widget-{widget}"{data}>\n<div class="widget-fallback">\n',
-        "</div>\n</div>\n",
-    )
-
-
 def _check_tokens(tokens: list[Token], env: dict) -> None:
-    """Typeset every formula, resolve every term and block; raise _Problem at the first fault."""
+    """Typeset every formula, resolve every term and block; raise Problem at the first fault."""
     glossary: dict[str, GlossaryEntry] | None = env.get("glossary")
     used = env.setdefault("used_terms", set())
     open_blocks: list[Token] = []
@@ -376,20 +255,20 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
             try:
                 render_tex(token.content.strip(), MATH_TOKENS[token.type])
             except TexError as exc:
-                raise _Problem(str(exc), line_of(token, parent), exc) from None
+                raise Problem(str(exc), line_of(token, parent), exc) from None
         elif token.type == "heading_open" and token.tag == "h1":
-            raise _Problem(
+            raise Problem(
                 "use '##' for sections: the page's only '#' title comes from the front matter",
                 line_of(token),
             )
         elif token.type == "container_block_open":
             serial += 1
             try:
-                opening, closing = _block_html(token.info, env.get("lesson"), serial)
+                opening, closing = block_html(token.info, env.get("lesson"), serial, render_inline)
             except TexError as exc:
-                raise _Problem(str(exc), line_of(token), exc) from None
-            except _Problem as exc:
-                raise _Problem(str(exc), line_of(token)) from None
+                raise Problem(str(exc), line_of(token), exc) from None
+            except Problem as exc:
+                raise Problem(str(exc), line_of(token)) from None
             token.meta = {"html": opening, "closing": closing, "name": token.info.split()[0]}
             open_blocks.append(token)
         elif token.type == "container_block_close":
@@ -401,10 +280,10 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
         elif token.type == "link_open" and (token.attrGet("href") or "").startswith(TERM_SCHEME):
             term_id = str(token.attrGet("href"))[len(TERM_SCHEME) :]
             if glossary is None:
-                raise _Problem(f"glossary term '{term_id}' used where there is no glossary")
+                raise Problem(f"glossary term '{term_id}' used where there is no glossary")
             if term_id not in glossary:
                 known = ", ".join(glossary) or "none"
-                raise _Problem(
+                raise Problem(
                     f"unknown glossary term '{term_id}' (defined in the front matter: {known})",
                     line_of(token, parent),
                 )
@@ -429,7 +308,7 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
             and token.meta.get("name") == "legend"
             and not token.meta.get("has_list")
         ):
-            raise _Problem(
+            raise Problem(
                 "'::: legend' must hold a definition list ('$f$' then ': outer function')",
                 line_of(token),
             )
@@ -479,7 +358,7 @@ def render_inline(markdown_text: str) -> str:
     """Inline Markdown with `$...$` math as HTML, no wrapping <p>; TexError or ContentError."""
     try:
         return _render(markdown_text, {}, inline=True)[0]
-    except _Problem as exc:
+    except Problem as exc:
         if isinstance(exc.cause, TexError):
             raise exc.cause from None
         raise ContentError("<markdown>", str(exc)) from None
@@ -489,7 +368,7 @@ def render_block(markdown_text: str) -> str:
     """Block Markdown (paragraphs, lists, `$$` math, `:::` blocks) as HTML; same errors."""
     try:
         return _render(markdown_text, {})[0]
-    except _Problem as exc:
+    except Problem as exc:
         if isinstance(exc.cause, TexError):
             raise exc.cause from None
         raise ContentError("<markdown>", str(exc)) from None
@@ -517,7 +396,7 @@ def load_lesson(path: Path, course_id: str) -> Lesson:
     env = {"lesson": lesson_id, "glossary": glossary, "line_offset": offset}
     try:
         body_html, tokens = _render(body, env, sections=True)
-    except _Problem as exc:
+    except Problem as exc:
         raise ContentError(path, str(exc), exc.line) from None
     unused = [term_id for term_id in glossary if term_id not in env["used_terms"]]
     if unused:
@@ -556,7 +435,7 @@ def load_course(content_dir) -> Course:
         raise ContentError(path, f"not valid YAML: {problem}", line) from None
     if not isinstance(data, dict):
         raise ContentError(path, "the course file must be a YAML mapping")
-    _check_keys(data, "", {"id": str, "title": str, "lessons": list}, {"description": str}, path)
+    check_keys(data, "", {"id": str, "title": str, "lessons": list}, {"description": str}, path)
     if not SLUG.match(data["id"]):
         raise ContentError(path, f"course id {data['id']!r} must be lower-case-with-dashes")
     if not data["lessons"]:
