@@ -89,6 +89,9 @@ test("a value outside its input's range is refused in words", () => {
   assert.match(rangeMessage("y", -0.1, { min: 0 }), /at least 0/);
   assert.match(rangeMessage("t", [0, 2], { min: 0, max: 1 }), /between/);
   assert.equal(rangeMessage("w", 1e9, null), "");
+  const open = { min: 0, max: 1, min_open: true, max_open: false };
+  assert.match(rangeMessage("p", 0, open), /^p must be above 0 and at most 1/);
+  assert.equal(rangeMessage("p", 1, open), "");
 });
 
 test("parameters: a preset's list; in a program every input but a loss's target", () => {

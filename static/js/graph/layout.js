@@ -16,6 +16,29 @@ function assignLayers(nodes) {
   return { layer, children };
 }
 
+/**
+ * Keep each layer within `limit` units across: an input of a crowded layer moves one layer
+ * earlier (a new first layer if need be), so four inputs stack two by two on a phone.
+ */
+function spreadLayers(nodes, layer, across, limit, gap) {
+  if (!Number.isFinite(limit)) return;
+  for (let guard = 0; guard < nodes.length * nodes.length; guard += 1) {
+    const rows = new Map();
+    for (const n of nodes) rows.set(layer.get(n.id), [...(rows.get(layer.get(n.id)) || []), n]);
+    const crowded = [...rows].find(
+      ([, row]) =>
+        row.length > 1 &&
+        row.some((n) => !n.parents.length) &&
+        row.reduce((sum, n) => sum + across(n.id) + gap, -gap) > limit,
+    );
+    if (!crowded) return;
+    const [at, row] = crowded;
+    const source = row.filter((n) => !n.parents.length).at(-1);
+    if (at === 0) for (const id of layer.keys()) layer.set(id, layer.get(id) + 1);
+    layer.set(source.id, layer.get(source.id) - 1);
+  }
+}
+
 /** Every edge cut into one-layer steps: long edges pass through dummy vertices. */
 function properGraph(nodes, layer) {
   const vertices = new Map();
@@ -98,9 +121,13 @@ function pack(wishes, gaps) {
 /**
  * Lay out nodes ([{id, parents}], topological order) left to right, or top to bottom when
  * `down`: {boxes, edges, layers, children, width, height}. Top to bottom is the same layout
- * with the axes swapped, for narrow screens.
+ * with the axes swapped, for narrow screens; `across` caps a layer's extent where it can.
  */
-function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16, down = false } = {}) {
+function layout(
+  nodes,
+  sizeOf,
+  { gapX = 56, gapY = 26, margin = 16, down = false, across = Number.POSITIVE_INFINITY } = {},
+) {
   const size = new Map(
     nodes.map((n) => {
       const s = sizeOf(n);
@@ -108,11 +135,13 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16, down = false
     }),
   );
   const { layer, children } = assignLayers(nodes);
+  spreadLayers(nodes, layer, (id) => size.get(id).h, across - 2 * margin, gapY);
   const { vertices, edges } = properGraph(nodes, layer);
   const layers = orderLayers(vertices, Math.max(0, ...layer.values()));
   // Heights: stacked, then pulled towards the mean of the neighbours.
   const y = new Map();
-  const half = (id) => (size.has(id) ? (size.get(id).h + gapY) / 2 : 7);
+  // A long edge's bend takes a little room left to right; top to bottom, on a phone, none.
+  const half = (id) => (size.has(id) ? (size.get(id).h + gapY) / 2 : down ? 0 : 7);
   const gapsOf = (order) => order.map((id, i) => (i ? half(order[i - 1]) + half(id) : 0));
   for (const order of layers) {
     let at = 0;
@@ -122,6 +151,16 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16, down = false
     }
     for (const id of order) y.set(id, y.get(id) - at / 2);
   }
+  // The pulls may not widen the drawing past its widest layer: each layer is kept within it.
+  const hOf = (id) => size.get(id)?.h || 0;
+  const extent0 = (order) => gapsOf(order).reduce((a, b) => a + b, 0) / 2;
+  const bound = Math.max(...layers.map((o) => extent0(o) + Math.max(hOf(o[0]), hOf(o.at(-1))) / 2));
+  const clamp = (order) => {
+    const top = y.get(order[0]) - hOf(order[0]) / 2 + bound;
+    const bottom = y.get(order.at(-1)) + hOf(order.at(-1)) / 2 - bound;
+    const shift = top < 0 ? -top : bottom > 0 ? -bottom : 0;
+    for (const id of order) y.set(id, y.get(id) + shift);
+  };
   for (let round = 0; round < 6; round += 1) {
     for (const order of round % 2 ? layers.slice().reverse() : layers) {
       const wishes = order.map((id) => {
@@ -129,6 +168,7 @@ function layout(nodes, sizeOf, { gapX = 56, gapY = 26, margin = 16, down = false
         return near.length ? near.reduce((s, n) => s + y.get(n), 0) / near.length : y.get(id);
       });
       for (const [i, v] of pack(wishes, gapsOf(order)).entries()) y.set(order[i], v);
+      clamp(order);
     }
   }
   const columnX = [];

@@ -172,19 +172,24 @@ function scene(state) {
   };
 }
 
-/** Why `value` may not be sent for an input with `range` ({min, max}), or "" when it may. */
+/**
+ * Why `value` may not be sent for an input with `range` ({min, max, min_open, max_open}, from the
+ * engine), or "" when it may.
+ */
 function rangeMessage(name, value, range) {
   if (!range) return "";
   const cells = Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY) : [value];
-  const { min, max } = range;
-  if (cells.every((v) => (min === undefined || v >= min) && (max === undefined || v <= max)))
-    return "";
+  const { min, max, min_open: minOpen, max_open: maxOpen } = range;
+  const has = (bound) => bound !== undefined && bound !== null;
+  const fits = (v) =>
+    (!has(min) || (minOpen ? v > min : v >= min)) && (!has(max) || (maxOpen ? v < max : v <= max));
+  if (cells.every(fits)) return "";
+  const low = has(min) && (minOpen ? `above ${f(min)}` : `at least ${f(min)}`);
+  const high = has(max) && (maxOpen ? `below ${f(max)}` : `at most ${f(max)}`);
   const bounds =
-    min !== undefined && max !== undefined
+    low && high && !minOpen && !maxOpen
       ? `between ${f(min)} and ${f(max)}`
-      : min !== undefined
-        ? `at least ${f(min)}`
-        : `at most ${f(max)}`;
+      : [low, high].filter(Boolean).join(" and ");
   return `${name} must be ${bounds}; the graph keeps ${name}'s last value.`;
 }
 

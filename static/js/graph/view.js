@@ -65,8 +65,15 @@ function fitLayout(nodes, width) {
   const right = layout(nodes, sizeOf, { gapX: 50, gapY: 30 });
   const scaleOf = (g) => Math.min(1, width / g.width);
   if (!width || scaleOf(right) >= MIN_SCALE) return right;
-  const down = layout(nodes, sizeOf, { gapX: 44, gapY: 22, down: true });
-  return scaleOf(down) > scaleOf(right) ? down : right;
+  // Top to bottom, with fewer nodes a row until the widest row fits.
+  const room = width / MIN_SCALE;
+  let best = right;
+  for (let across = room; across > 120; across -= 30) {
+    const down = layout(nodes, sizeOf, { gapX: 44, gapY: 22, down: true, across });
+    if (down.width <= room) return down;
+    if (scaleOf(down) > scaleOf(best)) best = down;
+  }
+  return best;
 }
 
 /** Rebuild the elements when the graph's structure or the column's width changes. */

@@ -4,8 +4,7 @@
 // program} (the first graph; a student's change), graph:panel-drawn {node, ms, request, draw},
 // graph:descent-step {step, parameters, values, loss, eta}; it listens to graph:set-values
 // {values} (inputs set from outside; no event echoes back).
-import { ApiError } from "../api.js";
-import { fetchGraph, fetchNode, fetchPresets } from "./api.js";
+import { ApiError, request } from "../api.js";
 import { createControls, debounce, drawControls } from "./controls.js";
 import { createDescent, drawDescent } from "./descent.js";
 import {
@@ -38,6 +37,10 @@ import {
 import { loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
 
+// The engine's three endpoints: presets, a whole graph, and one node with its local gradients.
+const fetchPresets = async () => (await request("presets")).presets;
+const fetchGraph = (body) => request("graph", { body });
+const fetchNode = (body, node) => request("graph/node", { body: { ...body, node } });
 let uid = 0;
 const PARTS = ["toolbar", "editor", "canvas", "status", "steps", "narration", "lesson-check"];
 
