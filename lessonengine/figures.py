@@ -223,7 +223,8 @@ def sigmoid_figure(values):
     caption = (
         "The sigmoid σ(z) (solid) and its derivative σ(z)(1 − σ(z)) (dashed), with the neuron's "
         "current z marked on both curves. The marked values are the engine's a and its local "
-        "gradient a(1 − a)."
+        "gradient a(1 − a). A small slope does not make a small gradient here: the "
+        "cross-entropy's ∂L/∂a cancels it, and ∂L/∂z = a − y."
     )
     return answer(data, layout, alt, caption, values=state.values, inputs=_inputs())
 

@@ -240,6 +240,11 @@ def test_costs_grow_as_the_lesson_says():
     assert fd[-1] / backprop[-1] > 1000
 
 
+def test_the_sigmoid_caption_tells_the_lessons_story_of_the_fading_slope():
+    caption = figures.build("sigmoid")["caption"]
+    assert "cancels" in caption and "∂L/∂z = a − y" in caption
+
+
 def test_cost_figure_shows_the_counts():
     answer = figures.build("cost")
     names = [t["name"] for t in answer["figure"]["data"]]
