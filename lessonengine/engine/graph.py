@@ -10,7 +10,15 @@ import math
 
 import numpy as np
 
-from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, PIECEWISE, REDUCTION, unbroadcast
+from lessonengine.engine.ops import (
+    ELEMENTWISE,
+    MATMUL,
+    OPS,
+    PIECEWISE,
+    REDUCTION,
+    TRANSPOSE,
+    unbroadcast,
+)
 from lessonengine.engine.program import (
     CONST,
     INPUT,
@@ -111,15 +119,17 @@ def shape_text(shape):
 class Graph:
     """A program run on values: every node's value and grad, and the signals between them."""
 
-    def __init__(self, program, values):
+    def __init__(self, program, values, backward=True):
+        """Run `program` on `values` (input name -> number or nested lists); backward=False
+        runs the forward pass alone and allows an output of any shape (an answer's value)."""
         self.program = program if isinstance(program, Program) else parse(program)
         if not isinstance(values, dict):
             raise InputError("values must be an object mapping input names to values")
         self.texts = {}  # JSON views by node id (None: the whole graph), see views.json_text
         self.charge = None  # set by the cache: charge(nbytes) counts a memoized view
         with np.errstate(all="ignore"):
-            self.values = self._forward(self._read_values(values))
-            self.grads, self.signals = self._backward()
+            self.values = self._forward(self._read_values(values), scalar_output=backward)
+            self.grads, self.signals = self._backward() if backward else (None, None)
 
     @property
     def nodes(self):
@@ -182,6 +192,8 @@ class Graph:
                     f"{shape_text(shapes[0])} @ {shape_text(shapes[1])}",
                 )
             return shapes[0][:-1] + shapes[1][1:]
+        if row.kind == TRANSPOSE:
+            return shapes[0][::-1]
         try:
             shape = broadcast_shape(shapes)
         except ValueError:
@@ -190,7 +202,7 @@ class Graph:
             )
         return () if row.kind == REDUCTION else shape
 
-    def _forward(self, inputs):
+    def _forward(self, inputs, scalar_output=True):
         program = self.program
         values = [None] * len(program.nodes)
         total = 0
@@ -227,7 +239,7 @@ class Graph:
                 )
             values[node.index] = value
         output = program.nodes[program.output]
-        if np.ndim(values[output.index]):
+        if scalar_output and np.ndim(values[output.index]):
             raise EvaluationError(
                 f"the output {output.id} has shape {shape_text(np.shape(values[output.index]))}: "
                 "it must be a single number (a loss); reduce it with sum, mean or a loss such as "

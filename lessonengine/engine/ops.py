@@ -18,7 +18,7 @@ defaults do not fit:
   says (a probability between 0 and 1), or ``None``; the engine notes a value outside it.
 - ``domain``: what goes wrong when the value is inf or NaN; ``grad_domains``: the same for the
   local gradient of each parent.
-- ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number) or MATMUL.
+- ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number), MATMUL or TRANSPOSE.
 """
 
 from collections.abc import Callable
@@ -31,6 +31,7 @@ from lessonengine.engine.tex import format_number
 ELEMENTWISE = "elementwise"
 REDUCTION = "reduction"
 MATMUL = "matmul"
+TRANSPOSE = "transpose"
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,19 @@ _ROWS = [
         arg_names=("W", "a"),
     ),
     Op(
+        "transpose",
+        "ᵀ",
+        np.transpose,
+        kind=TRANSPOSE,
+        local_grads=(lambda out, a: None,),  # a permutation of the elements: the rule alone
+        vjps=(lambda g, out, a: np.transpose(g),),
+        rules=(
+            r"\frac{\partial L}{\partial $a} = \left(\frac{\partial L}{\partial $z}\right)^{\top}",
+        ),
+        role="A transpose sends back the upstream gradient transposed: each element returns to "
+        "the place it came from.",
+    ),
+    Op(
         "sigmoid",
         "σ",
         _sigmoid,
@@ -490,7 +504,19 @@ BINARY_OPERATORS = {
     "Pow": "pow",
     "MatMult": "matmul",
 }
-FUNCTIONS = ("sigmoid", "relu", "tanh", "exp", "log", "max", "sum", "mean", "bce", "mse")
+FUNCTIONS = (
+    "sigmoid",
+    "relu",
+    "tanh",
+    "exp",
+    "log",
+    "max",
+    "sum",
+    "mean",
+    "bce",
+    "mse",
+    "transpose",
+)
 # Ops whose derivative jumps where these ops switch branches (for the notes and the check).
 PIECEWISE = ("relu", "max")
 

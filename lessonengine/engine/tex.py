@@ -27,6 +27,7 @@ _PRECEDENCE = {
     "neg": NEGATION,
     "pow": POWER,
     "exp": POWER,  # e^{x} is a power: (e^{x})^{2}, never e^{x}^{2}
+    "transpose": POWER,  # W^{T} is a superscript too
     "sum": SUM,  # \sum x + 1 would read as a sum over x + 1
 }
 _FUNCTION_TEX = {
@@ -40,6 +41,7 @@ _FUNCTION_TEX = {
     "bce": r"\operatorname{bce}(%s, %s)",
     "mse": r"\operatorname{mse}(%s, %s)",
     "identity": r"%s",
+    "transpose": r"%s^{\top}",
     "div": r"\frac{%s}{%s}",
 }
 
@@ -110,6 +112,8 @@ def _expression(op, node_id, parents):
         tex = "-" + parents[0].at(PRODUCT if parents[0].precedence != NEGATION else ATOM)
     elif op == "sum":
         tex = r"\sum " + parents[0].at(POWER)
+    elif op == "transpose":
+        tex = parents[0].at(ATOM) + r"^{\top}"
     else:
         tex = _FUNCTION_TEX[op] % tuple(p.tex for p in parents)
     if len(tex) > MAX_TEX:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, REDUCTION, unbroadcast
+from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, REDUCTION, TRANSPOSE, unbroadcast
 from lessonengine.engine.tex import render_rule
 
 RNG = np.random.default_rng(7)
@@ -32,6 +32,7 @@ CASES = {
     ],
     "neg": [(1.5,), (V,), (W,)],
     "identity": [(1.5,), (V,), (W,)],
+    "transpose": [(1.5,), (V,), (W,)],
     "matmul": [(W, V), (W, W.T), (V[:2], W), (V, POSITIVE)],
     "sigmoid": [(0.7,), (V,), (W,)],
     "relu": [(0.7,), (-0.7,), (V,), (W,)],
@@ -99,6 +100,8 @@ def test_local_gradient_matches_finite_differences(name, args):
             np.testing.assert_allclose(
                 got, jac.reshape(arg_shape), rtol=1e-6, atol=1e-8, err_msg=name
             )
+        elif op.kind == TRANSPOSE:
+            assert value is None  # a permutation: its vector-Jacobian product says it all
         else:
             assert op.kind == MATMUL
             if value is None:  # a Jacobian of more than two dimensions

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from lessonengine import graph as engine
+from lessonengine.engine import cache as engine
 from lessonengine.errors import InputError, NotFoundError
 from lessonengine.graph import Graph
 from lessonengine.presets import PRESETS, compute_preset, get_preset, preset_list, resolve
@@ -219,7 +219,7 @@ def test_two_layer_signal_to_a1_is_w2_transpose_times_upstream():
     np.testing.assert_allclose(g.grad("a1"), w2.T @ upstream, rtol=1e-12)
     to_w2 = next(s["value"] for s in view["signals"] if s["parent"] == "W2")
     np.testing.assert_allclose(to_w2, np.outer(upstream, g.value("a1")), rtol=1e-12)
-    assert "W_{2}^{T}" in view["local_grads"][1]["rule"]
+    assert r"W_{2}^{\top}" in view["local_grads"][1]["rule"]
     # ReLU blocks the gradient of the hidden unit that was off.
     z1 = np.asarray(g.value("z1"))
     assert (np.asarray(g.grad("z1"))[z1 <= 0] == 0).all()

@@ -59,6 +59,7 @@ REFERENCE = {
     "pow": lambda a, b: anp.power(a, b),
     "neg": lambda a: -a,
     "identity": lambda a: a,
+    "transpose": anp.transpose,
     "matmul": lambda a, b: anp.dot(a, b) if anp.ndim(a) < 2 else anp.matmul(a, b),
     "sigmoid": _sigmoid,
     "relu": _relu,
