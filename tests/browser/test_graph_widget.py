@@ -344,15 +344,24 @@ def test_no_violations_with_a_node_selected(page, live_server, axe_check):
     axe_check(page, "on the lesson while stepping, gradient check on")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [360, 1280])
-def test_screenshots_with_a_node_selected(page, live_server, artifacts_dir, width):
+def test_screenshots_with_a_node_selected(page, live_server, artifacts_dir, width, scheme):
+    page.emulate_media(color_scheme=scheme)
     open_lesson(page, live_server, width=width, height=900)
     open_node(page, "_mul1")
+    page.locator(f'{WIDGET} [data-action="descent-step"]').click()
+    expect(page.locator(f"{WIDGET} .graph-descent-log li")).to_have_count(1)
     widget = page.locator(WIDGET)
-    widget.screenshot(path=str(artifacts_dir / f"graph-lesson-{width}.png"))
-    # At 360 px the widget fits the screen: a wide graph pans inside its own box.
+    widget.screenshot(path=str(artifacts_dir / f"graph-lesson-{width}-{scheme}.png"))
+    # At 360 px the widget fits the screen, and so does every node (see the fit test).
     box = widget.bounding_box()
     assert box["width"] <= width
+    page.locator(f"{WIDGET} .graph-preset").select_option("two-layer")
+    node(page, "_matmul2").wait_for()
+    open_node(page, "_matmul2")
+    widget.screenshot(path=str(artifacts_dir / f"graph-two-layer-{width}-{scheme}.png"))
+    assert widget.bounding_box()["width"] <= width
 
 
 def test_dark_mode_uses_the_dark_colours(page, live_server, artifacts_dir):

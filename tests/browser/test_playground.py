@@ -2,7 +2,7 @@
 
 import json
 import re
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -181,3 +181,44 @@ def test_screenshots_with_a_node_selected(page, live_server, artifacts_dir, widt
     page.locator('#node-details [data-node-title="_matmul2"]').wait_for()
     page.screenshot(path=str(artifacts_dir / f"graph-playground-{width}.png"), full_page=True)
     assert page.locator(WIDGET).bounding_box()["width"] <= width
+
+
+def graph_query(program, values):
+    return "?" + urlencode({"program": program, "values": json.dumps(values)})
+
+
+def test_notes_and_check_verdicts_are_shown_in_words(page, live_server, live_app, axe_check):
+    program, values = "L = max(a, b)", {"a": 1, "b": 1}
+    open_playground(page, live_server, graph_query(program, values))
+    answer = live_app.test_client().post(
+        "/api/graph/node", json={"program": program, "values": values, "node": "L"}
+    )
+    notes = answer.get_json()["notes"]
+    assert [n["id"] for n in notes] == ["tie"]
+    node(page, "L").click()
+    shown = page.locator('#node-details [data-field="notes"] [data-note="tie"]')
+    expect(shown).to_have_text(notes[0]["text"])
+    # The gradient check at a tie: a kink, said in words and not marked as a failure.
+    check = live_app.test_client().post("/api/graph", json={"program": program, "values": values})
+    verdicts = {r["input"]: r for r in check.get_json()["check"]}
+    page.locator(f'{WIDGET} input[role="switch"]').check()
+    for name in ("a", "b"):
+        assert verdicts[name]["verdict"] == "kink"
+        line = node(page, name).locator(".graph-node-check")
+        expect(line).to_have_text("kink: no derivative here")
+        expect(line).not_to_have_class(re.compile("is-bad"))
+        reason = page.locator(f'{WIDGET} .graph-check-reasons li[data-input="{name}"]')
+        expect(reason).to_contain_text(verdicts[name]["reason"])
+    axe_check(page, "on the playground with a note and check verdicts")
+
+
+def test_a_broadcast_that_grows_a_result_is_noted(page, live_server, live_app):
+    program = "z = W @ x + b\nL = sum(z)"
+    values = {"W": [[1, 2], [3, 4], [5, 6]], "x": [1, 1], "b": [[1], [2], [3]]}
+    open_playground(page, live_server, graph_query(program, values))
+    answer = live_app.test_client().post(
+        "/api/graph/node", json={"program": program, "values": values, "node": "z"}
+    )
+    note = next(n for n in answer.get_json()["notes"] if n["id"] == "broadcast-grows")
+    node(page, "z").click()
+    expect(page.locator('#node-details [data-note="broadcast-grows"]')).to_have_text(note["text"])

@@ -151,8 +151,10 @@ function gridInput(c, name, value, shape) {
 
 /** Show a value in a field, unless the student is typing in it (never fight the caret). */
 function show(input, value) {
-  input.dataset.last = value;
-  if (document.activeElement !== input && parse(input.value) !== value) input.value = value;
+  // Six significant digits fit the field; the graph keeps the exact value.
+  const shown = typeof value === "number" ? Number(value.toPrecision(6)) : value;
+  input.dataset.last = shown;
+  if (document.activeElement !== input && parse(input.value) !== shown) input.value = shown;
 }
 
 /** Update from view = {presets, presetId, inputs: [{id, value, shape}], steps: {cursor, total, playing}, check}. */
