@@ -5,12 +5,17 @@ a free loopback port, opens the lesson in headless Chromium (Debian's /usr/bin/c
 CHROMIUM_PATH says otherwise) and clicks the neuron's nodes in turn, a different node each time so
 every click asks the engine (POST /api/graph/node). Each click is timed in the page with
 performance.now(): from dispatching the click to the widget's `graph:panel-drawn` event (the panel
-holds the engine's numbers), and to the next frame after it (painted). Prints the median and p95
-of both, the same requests made by fetch() alone (the network and the engine by themselves),
-and the size of the widget's own JavaScript and CSS, then stops the server.
+holds the engine's numbers), and to the next frame after it (painted). The time to the panel is
+split as the widget reports it: the request (click to the engine's answer), the panel's drawing
+(KaTeX typesetting included) and what comes after (the event reaching the page). Prints the median
+and p95 of each, the same requests made by fetch() alone (the network and the engine by
+themselves), and the size of the widget's own JavaScript and CSS, then stops the server. KaTeX
+itself is loaded before the timed clicks, as it is once a student's pointer or focus reaches the
+widget.
 
-Targets (issue 4): median under 16 ms and p95 under 50 ms over at least 50 clicks; JS + CSS under
-60 KB uncompressed. Bounded in time: start-up, then at most `--clicks` × 5 s, usually a few seconds.
+Targets (issue 14): median at most 12 ms and p95 at most 25 ms over at least 50 clicks; the
+widget's own JS + CSS under 60 KB uncompressed (KaTeX, vendored and shared with the lesson, not
+counted). Bounded in time: start-up, then at most `--clicks` × 5 s, usually a few seconds.
 
     .venv/bin/python bench/click_latency.py
     .venv/bin/python bench/click_latency.py --clicks 200
@@ -28,33 +33,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import ROOT, serve  # noqa: E402
 
 LESSON = "/lessons/chain-rule-in-networks"
+WIDGET = '[data-widget="graph"][data-preset="neuron"]'
 WIDGET_FILES = sorted((ROOT / "static/js/graph").glob("*.js")) + [ROOT / "static/css/graph.css"]
-TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_KB = 16, 50, 60
+TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_KB = 12, 25, 60
 
 # Runs in the page: click node after node, wait for the panel, time both moments.
 CLICKS_JS = """
 async ([ids, count, pause]) => {
-  const widget = document.querySelector('[data-widget="graph"]');
+  const widget = document.querySelector('[data-widget="graph"][data-preset="neuron"]');
   const times = [];
   for (let i = 0; i < count; i += 1) {
     const id = ids[i % ids.length];
     const target = widget.querySelector(`[data-node="${id}"]`);
     const drawn = new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), 5000);
+      const timer = setTimeout(() => resolve({}), 5000);
       widget.addEventListener("graph:panel-drawn", (event) => {
         clearTimeout(timer);
-        resolve(event.detail.node);
+        resolve(event.detail);
       }, { once: true });
     });
     const start = performance.now();
     target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
-    const node = await drawn;
+    const detail = await drawn;
+    const node = detail.node;
     const drawnAt = performance.now();
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     const paintedAt = performance.now();
     const shown = document.querySelector("#node-details [data-node-title]");
     const ok = node === id && shown && shown.dataset.nodeTitle === id;
-    times.push({ id, ok, drawn: drawnAt - start, painted: paintedAt - start });
+    const after = drawnAt - start - (detail.request ?? 0) - (detail.draw ?? 0);
+    times.push({
+      id, ok, drawn: drawnAt - start, painted: paintedAt - start,
+      request: detail.request, draw: detail.draw, after,
+    });
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
   return times;
@@ -97,9 +108,12 @@ def measure(url, clicks, pause_ms, reduced_motion=False):
             motion = "reduce" if reduced_motion else "no-preference"
             page = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion=motion)
             page.goto(url + LESSON)
-            page.locator('[data-widget="graph"]').scroll_into_view_if_needed()  # mounts on approach
-            page.locator('[data-widget="graph"] [data-node="L"]').wait_for(timeout=15000)
-            ids = page.locator('[data-widget="graph"] [data-node]').evaluate_all(
+            widget = page.locator(WIDGET)
+            widget.scroll_into_view_if_needed()  # mounts on approach
+            widget.locator('[data-node="L"]').wait_for(timeout=15000)
+            widget.hover()  # a student's pointer arriving: KaTeX loads
+            page.wait_for_function("() => Boolean(window.katex)", timeout=15000)
+            ids = widget.locator("[data-node]").evaluate_all(
                 "els => els.map((el) => el.dataset.node)"
             )
             page.evaluate(CLICKS_JS, [ids, 2 * len(ids), pause_ms])  # warm up: JIT, connections
@@ -136,16 +150,23 @@ def main():
     if good:
         drawn = [t["drawn"] for t in good]
         painted = [t["painted"] for t in good]
-        rows = (("panel drawn", drawn), ("next frame", painted), ("fetch alone", fetches))
+        rows = (
+            ("panel drawn", drawn),
+            ("  request", [t["request"] for t in good]),
+            ("  drawing", [t["draw"] for t in good]),
+            ("  after", [t["after"] for t in good]),
+            ("next frame", painted),
+            ("fetch alone", fetches),
+        )
         for name, values in rows:
             print(
                 f"  {name:12s} median {statistics.median(values):6.2f} ms   "
                 f"p95 {percentile(values, 95):6.2f} ms   max {max(values):6.2f} ms"
             )
         median, p95 = statistics.median(drawn), percentile(drawn, 95)
-        verdict = median < TARGET_MEDIAN_MS and p95 < TARGET_P95_MS
+        verdict = median <= TARGET_MEDIAN_MS and p95 <= TARGET_P95_MS
         print(
-            f"  target: median < {TARGET_MEDIAN_MS} ms and p95 < {TARGET_P95_MS} ms "
+            f"  target: median <= {TARGET_MEDIAN_MS} ms and p95 <= {TARGET_P95_MS} ms "
             f"(panel drawn): {'met' if verdict else 'NOT met'}"
         )
     if failed:
