@@ -18,6 +18,8 @@ defaults do not fit:
   says (a probability between 0 and 1), or ``None``; the engine notes a value outside it.
 - ``domain``: what goes wrong when the value is inf or NaN; ``grad_domains``: the same for the
   local gradient of each parent.
+- ``exprs``: for each parent, the local gradient as an expression in the program grammar
+  ($z, $a, $b, $N as in the rules), so that a student's expression can be checked against it.
 - ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number), MATMUL or TRANSPOSE.
 """
 
@@ -83,6 +85,7 @@ class Op:
     domain: str = ""
     grad_domains: tuple = ()
     pole: tuple = ()  # (where(*args) -> bool, sentence): where the value is infinite by nature
+    exprs: tuple = ()  # per parent: the local gradient in the program grammar, or None
 
     @property
     def arity(self):
@@ -290,6 +293,7 @@ _ROWS = [
         local_grads=(_one, _one),
         rules=(D + " = 1", E + " = 1"),
         role="Add hands the upstream gradient to both inputs unchanged.",
+        exprs=("1", "1"),
     ),
     Op(
         "sub",
@@ -299,6 +303,7 @@ _ROWS = [
         rules=(D + " = 1", E + " = -1"),
         role="Subtract hands the upstream gradient to the first input unchanged and to the "
         "second with its sign flipped.",
+        exprs=("1", "-1"),
     ),
     Op(
         "mul",
@@ -308,6 +313,7 @@ _ROWS = [
         rules=(D + " = $b", E + " = $a"),
         role="Multiply sends each input the other input times the upstream gradient.",
         arg_names=("w", "x"),
+        exprs=("$b", "$a"),
     ),
     Op(
         "div",
@@ -321,6 +327,7 @@ _ROWS = [
         "squared.",
         domain="division by zero (or a quotient too large for a float)",
         pole=(lambda a, b: np.any(np.asarray(b) == 0), "division by zero"),
+        exprs=("1/$b", "-$a/$b**2"),
     ),
     Op(
         "pow",
@@ -339,6 +346,7 @@ _ROWS = [
             lambda a, n: np.any((np.asarray(a) == 0) & (np.asarray(n) < 0)),
             "a negative power needs a base that is not zero",
         ),
+        exprs=("$b*$a**($b - 1)", "$a**$b*log($a)"),
     ),
     Op(
         "neg",
@@ -347,6 +355,7 @@ _ROWS = [
         local_grads=(_minus_one,),
         rules=(D + " = -1",),
         role="Negation sends the upstream gradient back with its sign flipped.",
+        exprs=("-1",),
     ),
     Op(
         "identity",
@@ -355,6 +364,7 @@ _ROWS = [
         local_grads=(_one,),
         rules=(D + " = 1",),
         role="A copy passes the upstream gradient through unchanged.",
+        exprs=("1",),
     ),
     Op(
         "matmul",
@@ -390,6 +400,7 @@ _ROWS = [
         rules=(D + " = $z(1 - $z)",),
         role="Sigmoid scales the upstream gradient by σ(1 − σ), at most 1/4, so little passes "
         "once the neuron saturates.",
+        exprs=("$z*(1 - $z)",),
     ),
     Op(
         "relu",
@@ -400,6 +411,7 @@ _ROWS = [
         rules=(D + r" = \begin{cases}1 & $a > 0\\ 0 & $a \le 0\end{cases}",),
         role="ReLU passes the upstream gradient where the input was positive and blocks it "
         "elsewhere.",
+        exprs=("relu($a)/$a",),  # 0/0 at the kink only
     ),
     Op(
         "tanh",
@@ -408,6 +420,7 @@ _ROWS = [
         local_grads=(_tanh_local,),
         rules=(D + " = 1 - $z^{2}",),
         role="Tanh scales the upstream gradient by 1 − tanh², which fades as the unit saturates.",
+        exprs=("1 - $z**2",),
     ),
     Op(
         "exp",
@@ -417,6 +430,7 @@ _ROWS = [
         rules=(D + r" = e^{$a} = $z",),
         role="Exp scales the upstream gradient by its own output.",
         domain="exp overflows for inputs above about 709",
+        exprs=("$z",),
     ),
     Op(
         "log",
@@ -430,6 +444,7 @@ _ROWS = [
             lambda a: np.any(np.asarray(a) == 0),
             "log needs inputs greater than 0 (log 0 is minus infinity)",
         ),
+        exprs=("1/$a",),
     ),
     Op(
         "max",
@@ -442,6 +457,7 @@ _ROWS = [
         ),
         role="Max routes the upstream gradient to the larger input and sends nothing to the "
         "other; on a tie each gets half.",
+        exprs=("relu($a - $b)/($a - $b)", "relu($b - $a)/($b - $a)"),
     ),
     Op(
         "sum",
@@ -451,6 +467,7 @@ _ROWS = [
         local_grads=(_one,),
         rules=(DI + " = 1",),
         role="Sum hands the upstream gradient unchanged to every element of its input.",
+        exprs=("1 + 0*$a",),  # ones shaped like the input
     ),
     Op(
         "mean",
@@ -461,6 +478,7 @@ _ROWS = [
         rules=(DI + r" = \frac{1}{$N}",),
         role="Mean shares the upstream gradient equally: every element gets it divided by the "
         "number of elements.",
+        exprs=("1/$N + 0*$a",),
     ),
     Op(
         "bce",
@@ -479,6 +497,7 @@ _ROWS = [
         ranges=(PROBABILITY, LABEL),
         domain="bce needs every prediction strictly between 0 and 1 (no clipping is applied: a "
         "sigmoid that rounds to exactly 0 or 1 cannot be scored)",
+        exprs=("($a - $b)/($a*(1 - $a))/$N", "log((1 - $a)/$a)/$N"),
     ),
     Op(
         "mse",
@@ -490,6 +509,7 @@ _ROWS = [
         role="Mean squared error starts the backward pass: each prediction gets twice its error "
         "over the number of elements, and the target the opposite.",
         arg_names=("p", "t"),
+        exprs=("2*($a - $b)/$N", "-2*($a - $b)/$N"),
     ),
 ]
 

@@ -133,7 +133,47 @@ def topological_order(parents, root):
     return order
 
 
-def _check_brackets(text):
+_SOURCE = {
+    "add": "{} + {}",
+    "sub": "{} - {}",
+    "mul": "{}*{}",
+    "div": "{}/{}",
+    "pow": "{}**{}",
+    "matmul": "{} @ {}",
+    "neg": "-{}",
+    "identity": "{}",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _sources(program):
+    sources = []
+    for node in program.nodes:
+        if node.named:
+            sources.append(node.id)
+        elif node.op == CONST:
+            text = format_number(node.const)
+            sources.append(f"({text})" if node.const < 0 else text)
+        else:
+            parts = [
+                sources[p]
+                if program.nodes[p].named or program.nodes[p].op == CONST
+                else f"({sources[p]})"
+                for p in node.parents
+            ]
+            pattern = _SOURCE.get(node.op, node.op + "(" + ", ".join(["{}"] * len(parts)) + ")")
+            sources.append(pattern.format(*parts))
+    return tuple(sources)
+
+
+def source(program, index):
+    """A node written in the program grammar: its name, or its expression with every compound
+    operand in brackets ((w*x) + b); it parses back to the same value."""
+    return _sources(program)[index]
+
+
+def check_brackets(text):
+    """Refuse brackets and calls nested more than MAX_DEPTH deep (a LimitError with a place)."""
     # What the student nests is brackets (calls included): refuse deep nesting before ast.parse,
     # which recurses, sees the text. A flat chain such as x + x + ... + x is not nesting.
     depth = 0
@@ -395,7 +435,7 @@ def _parse(text):
         raise LimitError(
             f"the program is longer than {MAX_PROGRAM_CHARS:,} characters", line=line, column=column
         )
-    _check_brackets(text)
+    check_brackets(text)
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:

@@ -91,7 +91,7 @@ def _number_term(value):
     return _Term(tex, NEGATION if value < 0 else ATOM)
 
 
-def _expression(op, node_id, parents):
+def _expression(op, node_id, parents, limit=MAX_TEX):
     if op in ("add", "sub"):
         a, b = parents
         # The right side of a subtraction is bracketed unless it is a product or tighter, and a
@@ -116,7 +116,7 @@ def _expression(op, node_id, parents):
         tex = parents[0].at(ATOM) + r"^{\top}"
     else:
         tex = _FUNCTION_TEX[op] % tuple(p.tex for p in parents)
-    if len(tex) > MAX_TEX:
+    if limit is not None and len(tex) > limit:
         return _Term(r"\mathrm{" + node_id.replace("_", r"\_") + "}", ATOM)
     return _Term(tex, _PRECEDENCE.get(op, ATOM))
 
@@ -137,6 +137,56 @@ def _terms(program):
 def node_tex(program, index):
     """How a node reads in TeX: its name, its number, or its expression."""
     return _terms(program)[index].tex
+
+
+def expression_tex(program, index):
+    """A node's expression in TeX even when it is named (an answer, as the student wrote it)."""
+    node = program.nodes[index]
+    terms = _terms(program)
+    if node.op == "const" or not node.parents:
+        return terms[index].tex
+    if node.op == "identity":
+        return terms[node.parents[0]].tex
+    return _expression(node.op, node.id, [terms[p] for p in node.parents], limit=None).tex
+
+
+_TEXT = {
+    "add": "{} + {}",
+    "sub": "{} − {}",
+    "mul": "{}·{}",
+    "div": "{}/{}",
+    "pow": "{}^{}",
+    "matmul": "{} @ {}",
+    "neg": "−{}",
+    "identity": "{}",
+    "transpose": "{}ᵀ",
+    "sigmoid": "σ({})",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _texts(program):
+    texts = []
+    for node in program.nodes:
+        if node.named:
+            texts.append(node.id)
+        elif node.op == "const":
+            texts.append(format_number(node.const).replace("-", "−"))
+        else:
+            parts = [
+                texts[p]
+                if program.nodes[p].named or not program.nodes[p].parents
+                else f"({texts[p]})"
+                for p in node.parents
+            ]
+            pattern = _TEXT.get(node.op, node.op + "(" + ", ".join(["{}"] * len(parts)) + ")")
+            texts.append(pattern.format(*parts))
+    return tuple(texts)
+
+
+def node_text(program, index):
+    """How a node reads in plain text, for sentences: its name, or its expression (w·x)."""
+    return _texts(program)[index]
 
 
 def operand_tex(program, index):

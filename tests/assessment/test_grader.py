@@ -1,0 +1,356 @@
+"""The Your-turn grader: right answers as numbers and expressions, every catalogued mistake
+named by its own note, equivalence by sampling, error carried forward, hostile answers."""
+
+import json
+import random
+import time
+
+import numpy as np
+import pytest
+
+from lessonengine.assessment.answers import AnswerError, read_answer
+from lessonengine.assessment.expressions import expression_for
+from lessonengine.assessment.grader import close, grade, wrong_values
+from lessonengine.assessment.mistakes import CATALOGUE, NOTES
+from lessonengine.assessment.steps import Step, StepError
+from lessonengine.graph import Graph
+from lessonengine.presets import PRESETS, compute_preset, resolve
+
+
+def number_text(value):
+    return json.dumps(np.asarray(value, dtype=float).tolist())
+
+
+def steps_of(graph):
+    for node in graph.nodes:
+        for quantity in ("grad", "local_grad", "signal"):
+            parents = [None] if quantity == "grad" else [graph.nodes[p].id for p in node.parents]
+            for parent in parents:
+                try:
+                    yield Step.of(graph, node.id, quantity, parent)
+                except StepError:
+                    continue
+
+
+def _id(step):
+    parent = f"-{step.parent.id}" if step.parent else ""
+    return f"{step.node.id}-{step.quantity}{parent}"
+
+
+PRESET_STEPS = [
+    pytest.param(
+        preset_id,
+        step.node.id,
+        step.quantity,
+        step.parent.id if step.parent else None,
+        id=f"{preset_id}-{_id(step)}",
+    )
+    for preset_id in PRESETS
+    for step in steps_of(compute_preset(preset_id))
+]
+# The grammar has no outer product, so a weight matrix's gradient (upstream times a^T) is
+# answered with its numbers only.
+OUTER_PRODUCTS = {
+    ("two-layer", "W1", "grad"),
+    ("two-layer", "_matmul1", "signal"),
+    ("two-layer", "W2", "grad"),
+    ("two-layer", "_matmul2", "signal"),
+}
+
+
+@pytest.mark.parametrize(("preset_id", "node", "quantity", "parent"), PRESET_STEPS)
+def test_the_right_value_is_accepted_as_a_number_and_as_an_expression(
+    preset_id, node, quantity, parent
+):
+    graph = compute_preset(preset_id)
+    step = Step.of(graph, node, quantity, parent)
+    result = grade(graph, node, quantity, parent, number_text(step.right))
+    assert result.correct and result.note == "correct", result
+    expression = expression_for(step)
+    if expression is None:
+        assert (preset_id, node, quantity) in OUTER_PRODUCTS and np.ndim(step.right) == 2
+        return
+    result = grade(graph, node, quantity, parent, expression)
+    assert result.correct and result.note == "correct", (expression, result)
+    assert "answer" not in result.read_as
+
+
+def test_every_preset_step_is_covered():
+    assert len(PRESET_STEPS) > 80
+
+
+# --- Every catalogued mistake -------------------------------------------------------------------
+
+EXTRA_PROGRAMS = [
+    ("L = mean(w * x)", {"w": "v3", "x": "v3"}),
+    ("L = mse(w * x + b, y)", {"w": "s", "x": "v3", "b": "s", "y": "v3"}),
+    ("h = relu(W @ x + b)\nL = mean(h * h)", {"W": "m23", "x": "v3", "b": "v2"}),
+    ("q = x + y\nr = x - z\nL = q * r", {"x": "s", "y": "s", "z": "s"}),
+    ("z = w*x + b\na = sigmoid(z)\nL = bce(a, y)", {"w": "s", "x": "s", "b": "s", "y": "p"}),
+    ("u = tanh(x) * w\nL = sum(u * u) / 2", {"x": "v3", "w": "v3"}),
+    ("a = 3*x\nb = x * x\nc = exp(x)\nL = a + b * c", {"x": "s"}),
+    ("z = W @ x\np = sigmoid(z)\nL = bce(p, y)", {"W": "m33", "x": "v3", "y": "p3"}),
+    ("h = relu(w * x)\nL = sum(h + x)", {"w": "v3", "x": "v3"}),
+    ("h = relu(x - w)\nL = mean(h * x)", {"w": "s", "x": "v3"}),
+    ("u = x * w\nv = u * u\nL = u + v", {"x": "s", "w": "s"}),
+]
+
+
+def _draw(kind, rng):
+    def number():
+        return round(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0), 3)
+
+    shapes = {"s": (), "v2": (2,), "v3": (3,), "m23": (2, 3), "m33": (3, 3)}
+    if kind in ("p", "p3"):
+        value = [round(rng.uniform(0.1, 0.9), 2) for _ in range(3)]
+        return value if kind == "p3" else value[0]
+    shape = shapes[kind]
+    values = np.array([number() for _ in range(int(np.prod(shape)) or 1)]).reshape(shape)
+    return values.tolist() if shape else float(values)
+
+
+def generated_graphs(count=90, seed=11):
+    rng = random.Random(seed)
+    graphs = []
+    for k in range(count):
+        if k % 3 == 0:
+            preset_id = rng.choice(list(PRESETS))
+            program, values = resolve(preset_id)
+            values = {
+                name: (
+                    (np.asarray(v) * rng.uniform(0.6, 1.4)).round(3).tolist()
+                    if name not in ("y",)
+                    else v
+                )
+                for name, v in values.items()
+            }
+        else:
+            program, kinds = rng.choice(EXTRA_PROGRAMS)
+            values = {name: _draw(kind, rng) for name, kind in kinds.items()}
+        try:
+            graphs.append(Graph(program, values))
+        except Exception:  # pragma: no cover - the ranges above keep every graph finite
+            continue
+    return graphs
+
+
+GRAPHS = generated_graphs()
+
+
+@pytest.mark.parametrize("mistake", CATALOGUE, ids=[m.id for m in CATALOGUE])
+def test_each_catalogued_mistake_is_named_by_its_own_note(mistake):
+    named = tried = 0
+    for graph in GRAPHS:
+        for step in steps_of(graph):
+            candidates = list(wrong_values(step))
+            wrong = next((w for m, _, w in candidates if m is mistake), None)
+            if wrong is None:
+                continue
+            earlier = candidates[: next(i for i, c in enumerate(candidates) if c[0] is mistake)]
+            if any(close(wrong, other) for _, _, other in earlier):
+                continue  # two mistakes give the same number here: either note is fair
+            parent = step.parent.id if step.parent else None
+            result = grade(graph, step.node.id, step.quantity, parent, number_text(wrong))
+            assert not result.correct, (mistake.id, step.node.id, result)
+            tried += 1
+            named += result.note == mistake.id
+    assert tried >= 20, f"{mistake.id} applied to only {tried} generated steps"
+    assert named >= 0.95 * tried, f"{mistake.id}: named {named} of {tried}"
+
+
+def test_the_notes_are_the_contract():
+    assert set(NOTES) == {
+        "correct",
+        "forgot-upstream",
+        "upstream-only",
+        "swapped-inputs",
+        "sigmoid-output",
+        "relu-side",
+        "missed-fork",
+        "sign",
+        "forward-value",
+        "no-transpose",
+        "mean-factor",
+        "extra-sigmoid-derivative",
+        "add-split",
+        "wrong-shape",
+        "rounding",
+        "carried-forward",
+        "unrecognised",
+    }
+
+
+# --- Equivalence by sampling --------------------------------------------------------------------
+
+NEURON = compute_preset("neuron")
+FORK = compute_preset("fork")
+
+EQUIVALENT = [
+    ("a", "local_grad", "z", "a*(1-a)"),
+    ("a", "local_grad", "z", "a - a**2"),
+    ("a", "local_grad", "z", "a*(1 - a) + 0"),
+    ("a", "local_grad", "z", "-(a**2 - a)"),
+    ("a", "local_grad", "z", "sigmoid(z)*(1 - sigmoid(z))"),
+    ("a", "local_grad", "z", "exp(-z)/(1 + exp(-z))**2"),
+    ("w", "grad", None, "(a - y)*x"),
+    ("w", "grad", None, "x*a - x*y"),
+    ("w", "grad", None, "x*(a - y)"),
+    ("w", "grad", None, "(sigmoid(w*x + b) - y)*x"),
+    ("w", "grad", None, "-(y - a)*x"),
+    ("w", "grad", None, "x*a - y*x"),
+    ("z", "grad", None, "a - y"),
+    ("z", "grad", None, "sigmoid(z) - y"),
+    ("z", "grad", None, "-(y - a)"),
+    ("b", "grad", None, "a - y"),
+    ("b", "grad", None, "a + -y"),
+    ("_mul1", "local_grad", "w", "x"),
+    ("_mul1", "local_grad", "x", "w"),
+    ("_mul1", "signal", "w", "(a - y)*x"),
+    ("_mul1", "signal", "x", "(a - y)*w"),
+    ("L", "local_grad", "a", "(a - y)/(a*(1 - a))"),
+    ("L", "local_grad", "a", "(a - y)/(a - a**2)"),
+    ("x", "grad", None, "w*(a - y)"),
+]
+NOT_EQUIVALENT = [
+    ("a", "local_grad", "z", "a"),
+    ("a", "local_grad", "z", "a*(1+a)"),
+    ("a", "local_grad", "z", "1 - a"),
+    ("a", "local_grad", "z", "a**2"),
+    ("a", "local_grad", "z", "z*(1 - z)"),
+    ("w", "grad", None, "(a - y)*w"),
+    ("w", "grad", None, "(y - a)*x"),
+    ("w", "grad", None, "(a - y)*a*(1 - a)*x"),
+    ("w", "grad", None, "a*x"),
+    ("w", "grad", None, "(a - y)"),
+    ("w", "grad", None, "(a - y)*x*x"),
+    ("w", "grad", None, "(a - y)*x/2"),
+    ("z", "grad", None, "y - a"),
+    ("z", "grad", None, "a*(1 - a)"),
+    ("z", "grad", None, "(a - y)*a*(1 - a)"),
+    ("b", "grad", None, "x*(a - y)"),
+    ("b", "grad", None, "a"),
+    ("_mul1", "local_grad", "w", "w"),
+    ("_mul1", "signal", "w", "x"),
+    ("_mul1", "signal", "w", "a - y"),
+    ("L", "local_grad", "a", "(a - y)"),
+    ("x", "grad", None, "x*(a - y)"),
+]
+
+
+@pytest.mark.parametrize(("node", "quantity", "parent", "text"), EQUIVALENT)
+def test_equivalent_expressions_are_accepted(node, quantity, parent, text):
+    result = grade(NEURON, node, quantity, parent, text)
+    assert result.correct, (text, result)
+
+
+@pytest.mark.parametrize(("node", "quantity", "parent", "text"), NOT_EQUIVALENT)
+def test_other_expressions_are_refused(node, quantity, parent, text):
+    assert not grade(NEURON, node, quantity, parent, text).correct
+
+
+def test_an_expression_right_here_but_not_elsewhere_is_refused():
+    right = float(NEURON.grad("w"))
+    # Right at these values (a constant times an input), wrong anywhere else.
+    text = f"{right / NEURON.value('x'):.17g}*x"
+    result = grade(NEURON, "w", "grad", None, text)
+    assert not result.correct and result.note == "unrecognised"
+    assert "not this gradient in general" in result.feedback
+
+
+def test_fork_needs_the_sum():
+    result = grade(FORK, "x", "grad", None, "3")
+    assert result.note == "missed-fork" and "sum" in result.feedback
+
+
+# --- Error carried forward -----------------------------------------------------------------------
+
+
+def test_a_step_right_from_a_wrong_earlier_value_is_carried_forward():
+    wrong_upstream = -0.5
+    local = float(NEURON.value("x"))
+    result = grade(
+        NEURON,
+        "_mul1",
+        "signal",
+        "w",
+        str(wrong_upstream * local),
+        given={"_mul1": str(wrong_upstream)},
+    )
+    assert result.correct and result.note == "carried-forward"
+    assert "∂L/∂(w·x)" in result.feedback
+
+
+def test_carried_forward_needs_an_earlier_value_that_was_off():
+    result = grade(NEURON, "_mul1", "signal", "w", "-0.75", given={"_mul1": str(NEURON.grad("z"))})
+    assert not result.correct
+
+
+# --- Reading answers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("0.147", "number", 0.147),
+        ("-1.5e-3", "number", -1.5e-3),
+        ("1/4", "number", 0.25),
+        ("[0.1, -0.2]", "array", [0.1, -0.2]),
+        ("[[1, 0], [0, 1]]", "array", [[1, 0], [0, 1]]),
+        ("  0.5  ", "number", 0.5),
+    ],
+)
+def test_numbers_and_arrays_are_read(text, kind, value):
+    answer = read_answer(text, ["a"])
+    assert answer.kind == kind
+    np.testing.assert_allclose(answer.evaluate({}), value)
+
+
+def test_the_reading_is_shown_in_tex():
+    assert read_answer("a*(1-a)", ["a"]).tex == r"a\,\left(1 - a\right)"
+    assert read_answer("transpose(W2) @ g", ["W2", "g"]).tex == r"W_{2}^{\top}\,g"
+    assert read_answer("[0.1, -0.2]", []).tex == r"\begin{bmatrix}0.1 \\ -0.2\end{bmatrix}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os')",
+        "9**9**9**9",
+        "(" * 5000 + "1" + ")" * 5000,
+        "x" * 100_000,
+        "q + 1",
+        "a +",
+        "",
+        "[1, [2]]",
+        "[]",
+        "a\nb",
+        "open('f')",
+        "'a'",
+    ],
+    ids=[
+        "import",
+        "tower",
+        "nested",
+        "long",
+        "unknown-name",
+        "syntax",
+        "empty",
+        "ragged",
+        "empty-list",
+        "two-lines",
+        "call",
+        "string",
+    ],
+)
+def test_hostile_answers_are_refused_quickly(text):
+    started = time.perf_counter()
+    with pytest.raises(AnswerError) as info:
+        grade(NEURON, "w", "grad", None, text)
+    assert time.perf_counter() - started < 0.1
+    assert info.value.message and info.value.to_dict()["column"] >= 1
+
+
+def test_an_unknown_name_says_where_and_which():
+    with pytest.raises(AnswerError) as info:
+        read_answer("a * qq", ["a", "y"])
+    assert "qq" in info.value.message and info.value.column == 5
