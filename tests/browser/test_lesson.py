@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.scrolling import bring_into_view
+
 LESSON_URL = "/lessons/chain-rule-in-networks"
 
 
@@ -25,7 +27,7 @@ def test_lesson_renders_without_console_or_katex_errors(page, live_server, conso
     # Scrolled past every interactive part, each mounts (they load on approach), error-free.
     widgets = page.locator(".widget[data-widget]")
     for index in range(widgets.count()):
-        widgets.nth(index).scroll_into_view_if_needed()
+        bring_into_view(widgets.nth(index))
         expect(widgets.nth(index).locator(".widget-fallback")).to_be_hidden()
     page.wait_for_load_state("networkidle")
     assert page.locator(".widget-error").count() == 0
@@ -44,7 +46,7 @@ def test_page_does_not_scroll_sideways_at_360px(page, live_server, console_error
     assert wide.first.evaluate("el => el.scrollWidth > el.clientWidth")
     # Sections further down are laid out as they come into view; their wide formulas then get
     # their tab stop too, and no box that scrolls is ever without one.
-    page.locator("#extending-to-multiple-layers").scroll_into_view_if_needed()
+    bring_into_view(page.locator("#extending-to-multiple-layers"))
     section = page.locator('section[aria-labelledby="extending-to-multiple-layers"]')
     expect(section.locator(".katex-display[tabindex='0']").first).to_be_attached()
     unreachable = page.evaluate(
@@ -84,23 +86,100 @@ def test_glossary_term_shows_its_definition_on_focus(page, live_server, term, wo
 
 def test_glossary_terms_are_reached_with_the_tab_key(page, live_server):
     open_lesson(page, live_server)
+    terms = page.locator(".term-button").evaluate_all("els => els.map((e) => e.textContent)")
+    assert terms[:1] and {"local gradient", "transpose", "error signal"} <= set(terms)
     reached = []
-    for _ in range(60):
+    for _ in range(200):
         page.keyboard.press("Tab")
         name = page.evaluate(
             "document.activeElement.classList.contains('term-button')"
-            " ? document.activeElement.textContent : null"
+            " ? document.activeElement.textContent : document.activeElement.tagName"
         )
-        if name:
+        if name == "BODY":
+            break
+        if name not in ("A", "BUTTON", "INPUT", "SELECT", "SUMMARY", "DIV", "g"):
             reached.append(name)
-    assert reached[:3] == ["local gradient", "transpose", "error signal"]
+    assert reached == terms, "every term, once each, in the page's order"
+
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const r = e.getBoundingClientRect();
+  const kind = e.closest("[data-node]") ? "graph node"
+    : e.closest('[data-widget="plot"]') && e.matches("input") ? "plot control"
+    : e.closest('[data-widget="quiz"]') && e.matches("input[type=radio]") ? "quiz choice"
+    : e.matches(".term-button") ? "term" : e === document.body ? "body" : "other";
+  return { kind, top: r.top, bottom: r.bottom, height: innerHeight,
+           label: (e.getAttribute("aria-label") || e.textContent || e.name || "").slice(0, 40) };
+}"""
+
+
+def tab_through(page, presses, settle_ms=250):
+    """Press Tab `presses` times from the top; after each, what has focus once the page settled."""
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(settle_ms)  # widgets mount, plots draw, sections lay out
+        seen.append(page.evaluate(FOCUSED))
+        if seen[-1]["kind"] == "body":
+            break
+    return seen
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (360, 780)])
+def test_tab_from_the_top_reaches_every_widget_with_focus_in_view(
+    page, live_server, console_errors, width, height
+):
+    open_lesson(page, live_server, width=width, height=height)
+    seen = tab_through(page, 120)
+    kinds = [item["kind"] for item in seen]
+    for kind in ("plot control", "graph node", "quiz choice"):
+        assert kind in kinds, f"Tab never reached a {kind}: {[i['label'] for i in seen]}"
+    assert kinds.index("plot control") < kinds.index("graph node") < kinds.index("quiz choice")
+    # Every element Tab reached was on screen once the page had settled around it.
+    hidden = [
+        i for i in seen if i["kind"] != "body" and (i["bottom"] <= 0 or i["top"] >= i["height"])
+    ]
+    assert hidden == [], f"focused but out of view: {hidden}"
+    assert console_errors == []
+
+
+def test_widgets_are_tab_stops_before_they_load_and_still_load_lazily(page, live_server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_lesson(page, live_server)
+    # Nothing heavy has loaded: the graph, the quiz and plotly wait for the student.
+    assert not [u for u in requests if "/graph/widget.js" in u or "/quiz/quiz.js" in u]
+    assert not [u for u in requests if "plotly" in u]
+    stops = page.locator(".is-tab-stop")
+    names = stops.evaluate_all(
+        "els => els.map((e) => [e.dataset.widget, e.tabIndex, e.getAttribute('role')])"
+    )
+    assert ["quiz", 0, "group"] in names and ["graph", 0, "group"] in names
+    assert ["plot", 0, "group"] in names
+    # Focusing a stop mounts its widget and moves focus to its first control.
+    quiz = page.locator('[data-widget="quiz"]')
+    quiz.focus()
+    expect(page.locator('[data-widget="quiz"] input[type=radio]:focus')).to_have_count(1)
+    expect(quiz).not_to_have_attribute("tabindex", "0")
+    expect(quiz).not_to_have_class(re.compile("is-tab-stop"))
+
+
+def test_a_focused_term_stays_in_view_while_the_page_fills_in(page, live_server):
+    open_lesson(page, live_server, width=360, height=780)
+    for name in ("local gradient", "transpose", "error signal"):
+        button = page.get_by_role("button", name=name, exact=True)
+        button.focus()
+        page.wait_for_timeout(600)  # the plots and widgets around it mount
+        box = button.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 780, f"{name} pushed out: {box}"
 
 
 def test_a_tap_toggles_the_definition_and_stays_in_the_window(page, live_server):
     open_lesson(page, live_server, width=360, height=780)
     button = page.get_by_role("button", name="transpose", exact=True)
     definition = page.locator(f"#{button.get_attribute('aria-describedby')}")
-    button.scroll_into_view_if_needed()
+    bring_into_view(button)
     button.click()
     expect(definition).to_be_visible()
     box = definition.bounding_box()
@@ -132,11 +211,11 @@ def test_screenshots(page, live_server, artifacts_dir, width, height, scheme):
     # every section (off-screen ones are skipped by content-visibility) for one full picture.
     sections = page.locator(".lesson-section")
     for index in range(sections.count()):
-        sections.nth(index).scroll_into_view_if_needed()
+        bring_into_view(sections.nth(index))
         page.wait_for_load_state("networkidle")
     plots = page.locator('[data-widget="plot"]')
     for index in range(plots.count()):
-        plots.nth(index).scroll_into_view_if_needed()
+        bring_into_view(plots.nth(index))
         expect(plots.nth(index)).to_have_attribute("data-plot-state", "ready", timeout=15000)
     page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")
     page.screenshot(path=artifacts_dir / f"lesson-{width}-{scheme}.png", full_page=True)

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from lessonengine.graph import compute
 from lessonengine.presets import get_preset
+from tests.browser.scrolling import bring_into_view
 
 LESSON_URL = "/lessons/chain-rule-in-networks"
 PLOTLY = "/static/vendor/plotly/"
@@ -29,7 +30,7 @@ def render(page, *figures):
     """Scroll each plot into view and wait for plotly's SVG in it."""
     for figure in figures or FIGURES:
         element = plot(page, figure)
-        element.scroll_into_view_if_needed()
+        bring_into_view(element)
         element.locator(".plot-canvas .main-svg").first.wait_for(timeout=15000)
         expect(element).to_have_attribute("data-plot-state", "ready")
 
@@ -226,7 +227,7 @@ def test_plots_and_graph_widget_share_the_neuron(page, live_server, console_erro
     open_lesson(page, live_server)
     render(page, "sigmoid", "loss-tangent")
     graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
-    graph.scroll_into_view_if_needed()
+    bring_into_view(graph)
     graph_w = graph.locator("input[data-input='w']")
     expect(graph_w).to_have_value("0.8")
     # Plot -> graph widget.
@@ -286,5 +287,5 @@ def test_a_change_made_in_the_plots_reaches_a_graph_widget_that_mounts_later(pag
     expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 2.00")
     graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
     assert graph.locator("[data-node]").count() == 0  # not mounted yet: it mounts on approach
-    graph.scroll_into_view_if_needed()
+    bring_into_view(graph)
     expect(graph.locator("input[data-input='w']")).to_have_value("2")

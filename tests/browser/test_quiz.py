@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lessonengine.quiz import load_quiz
+from tests.browser.scrolling import bring_into_view
 
 LESSON = "chain-rule-in-networks"
 QUIZ = '[data-widget="quiz"]'
@@ -60,7 +61,7 @@ def settle(page: Page):
 def open_lesson(page: Page, live_server: str):
     page.goto(f"{live_server}/lessons/{LESSON}")
     # The quiz mounts when it comes near the viewport.
-    page.locator(QUIZ).scroll_into_view_if_needed()
+    bring_into_view(page.locator(QUIZ))
     page.locator(SHOWN).wait_for()
 
 

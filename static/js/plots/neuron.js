@@ -4,6 +4,9 @@
 //   plots -> graph widget: we dispatch `graph:set-values` (detail {values}) on that element.
 
 const NAMES = ["w", "x", "b", "y"];
+// The figures drawn from the neuron's values. The last of them on a page carries the controls,
+// so the controls sit under the plots they move.
+const NEURON_FIGURES = ["sigmoid", "loss-tangent"];
 const GRAPH_SELECTOR = '[data-widget="graph"][data-preset="neuron"]';
 
 const PRESET = "neuron";
@@ -83,4 +86,20 @@ function subscribe(listener) {
   return () => state.listeners.delete(listener);
 }
 
-export { getValues, NAMES, setValues, subscribe, watchGraphWidgets };
+/** Whether the plot in `element` carries the neuron's controls (the last neuron plot does). */
+function carriesControls(element) {
+  const mounts = [...document.querySelectorAll('[data-widget="plot"]')].filter((el) =>
+    NEURON_FIGURES.includes(el.dataset.figure),
+  );
+  return mounts.length > 0 && mounts[mounts.length - 1] === element;
+}
+
+export {
+  carriesControls,
+  getValues,
+  NAMES,
+  NEURON_FIGURES,
+  setValues,
+  subscribe,
+  watchGraphWidgets,
+};

@@ -1,6 +1,7 @@
 // Entry for the plots: cheap at page load. Nothing heavy (the plot view, plotly.js, the figure's
 // data) is fetched until a plot is about to scroll into view or its section is opened.
-import { watchGraphWidgets } from "./neuron.js";
+import { holdTabStop } from "../focus.js";
+import { carriesControls, watchGraphWidgets } from "./neuron.js";
 
 const NEAR = "300px"; // start loading this far before a plot enters the viewport
 
@@ -40,13 +41,18 @@ function start(element, config) {
 let observer = null;
 const pending = new Map(); // element -> config
 
+/** Render the plot in `element` now, if it has not started yet. */
+function startOnce(element) {
+  const config = pending.get(element);
+  if (!config) return;
+  pending.delete(element);
+  observer?.unobserve(element);
+  start(element, config);
+}
+
 function onIntersection(entries) {
   for (const entry of entries) {
-    if (!entry.isIntersecting) continue;
-    const config = pending.get(entry.target);
-    pending.delete(entry.target);
-    observer.unobserve(entry.target);
-    if (config) start(entry.target, config);
+    if (entry.isIntersecting) startOnce(entry.target);
   }
 }
 
@@ -59,9 +65,12 @@ function mount(element, config) {
     return;
   }
   if (!observer) observer = new IntersectionObserver(onIntersection, { rootMargin: `${NEAR} 0px` });
-  // Nothing on the page changes here: a mount costs no style or layout work at load.
   pending.set(element, config);
   observer.observe(element);
+  // The plot with the controls is a tab stop from page load: the keyboard reaching it renders it.
+  if (carriesControls(element)) {
+    holdTabStop(element, "Plot with the neuron's controls, loading", () => startOnce(element));
+  }
 }
 
 export { loadPlotly, mount };

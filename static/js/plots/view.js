@@ -3,12 +3,16 @@
 // (GET /api/plots/<figure>) and are drawn with Plotly.react; colours follow the page's theme.
 import { ApiError, request } from "../api.js";
 import { element as make } from "../dom.js";
-import { getValues, NAMES, setValues, subscribe } from "./neuron.js";
+import {
+  carriesControls,
+  getValues,
+  NAMES,
+  NEURON_FIGURES,
+  setValues,
+  subscribe,
+} from "./neuron.js";
 import { themeFigure, watchColorScheme } from "./theme.js";
 
-// The figures drawn from the neuron's values. The last of them on a page carries the controls,
-// so the controls sit under the plots they move.
-const NEURON_FIGURES = ["sigmoid", "loss-tangent"];
 const DEBOUNCE_MS = 120;
 const PLOT_CONFIG = {
   displayModeBar: false, // no toolbar: nothing interactive inside the role="img" container
@@ -198,14 +202,11 @@ async function render(element, _config, plotlyPromise) {
   counter += 1;
   const figure = element.dataset.figure;
   const isNeuron = NEURON_FIGURES.includes(figure);
-  const neuronMounts = [...document.querySelectorAll('[data-widget="plot"]')].filter((el) =>
-    NEURON_FIGURES.includes(el.dataset.figure),
-  );
   const plot = {
     element,
     figure,
     id: `plot-${figure}-${counter}`,
-    hasControls: isNeuron && neuronMounts[neuronMounts.length - 1] === element,
+    hasControls: carriesControls(element),
   };
   element.dataset.plotState = "loading";
   try {
