@@ -281,3 +281,84 @@ def test_focus_is_visible_on_the_choices(page, live_server):
         "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
     )
     assert outline.startswith("solid") and not outline.endswith(" 0px")
+
+
+def finish_with_one_missed(page, source):
+    """Answer question 1 wrong and the rest right, then open the score."""
+    for index, question in enumerate(source.questions):
+        wrong = next(c for c in question.choices if c.id != question.correct)
+        check(page, wrong.id if index == 0 else question.correct)
+        page.locator(f"{SHOWN} .quiz-next").click()
+    page.locator(f"{QUIZ} .quiz-summary:not([hidden])").wait_for()
+
+
+def test_the_score_leads_back_to_each_missed_explanation(page, live_server, source, axe_quiz):
+    open_lesson(page, live_server)
+    finish_with_one_missed(page, source)
+    missed = page.locator(f"{QUIZ} .quiz-missed li")
+    expect(missed).to_have_count(1)
+    review = missed.get_by_role("button", name="See the explanation of question 1")
+    axe_quiz(page, "on the score with its links")
+    review.click()
+    # Question 1 again, as answered, with its explanation focused and in view.
+    expect(page.locator(f"{SHOWN} legend")).to_contain_text("1 / 3")
+    explanation = page.locator(f"{SHOWN} .quiz-explanation")
+    expect(explanation).to_contain_text(plain_words(source.questions[0].explanation))
+    expect(explanation).to_be_in_viewport()
+    expect(page.locator(f"{SHOWN} .quiz-result")).to_be_focused()
+    back = page.locator(f"{SHOWN} .quiz-next")
+    expect(back).to_have_text("Back to your score")
+    back.click()
+    expect(page.locator(f"{QUIZ} .quiz-score")).to_have_text("You got 2 of 3.")
+    assert focused(page).startswith("quiz-summary-heading|Your score")
+    # Each visit from the score leads back to it.
+    page.locator(f"{QUIZ} .quiz-missed").get_by_role("button").first.click()
+    expect(page.locator(f"{SHOWN} .quiz-next")).to_have_text("Back to your score")
+
+
+def test_a_second_answer_in_the_round_shows_the_recorded_one(page, live_server, source, context):
+    question = source.questions[0]
+    wrong = next(c for c in question.choices if c.id != question.correct)
+    open_lesson(page, live_server)
+    other = context.new_page()  # the same learner in another tab answers first
+    open_lesson(other, live_server)
+    check(other, question.correct)
+    other.close()
+    page.locator(f"{SHOWN} input[value='{wrong.id}']").check()
+    page.locator(f"{SHOWN} .quiz-check").click()
+    # The server keeps the first answer (409 with the progress): the page shows that one.
+    expect(page.locator(f"{QUIZ} .quiz-message")).to_contain_text("already answered")
+    expect(page.locator(f"{SHOWN} .quiz-verdict")).to_have_text("✓Correct.")
+    expect(page.locator(f"{SHOWN} input[value='{question.correct}']")).to_be_checked()
+    expect(
+        page.locator(f"{SHOWN} .quiz-choice[data-choice='{question.correct}'] .quiz-tag")
+    ).to_have_text("Your answer: correct")
+    expect(page.locator(f"{SHOWN} input[value='{wrong.id}']")).not_to_be_checked()
+
+
+def test_without_scripts_the_quiz_shows_its_count_and_first_prompt(browser, live_server, source):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server}/lessons/{LESSON}")
+    quiz = page.locator(QUIZ)
+    quiz.evaluate("(el) => el.scrollIntoView()")
+    expect(quiz.locator(".quiz-count")).to_have_text(f"Question 1 / {len(source.questions)}")
+    expect(quiz.locator(".quiz-prompt")).to_contain_text(plain_words(source.questions[0].prompt))
+    expect(quiz.locator(".quiz-preview-choices")).to_be_hidden()  # nothing to press without JS
+    expect(quiz.locator(".widget-fallback")).to_be_visible()
+    context.close()
+
+
+def test_the_quiz_mounts_without_moving_its_prompt(page, live_server):
+    page.goto(f"{live_server}/lessons/{LESSON}")
+    quiz = page.locator(QUIZ)
+    where = "(el) => [el.querySelector('.quiz-count').getBoundingClientRect().top"
+    where += " - el.getBoundingClientRect().top, el.getBoundingClientRect().height]"
+    page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")
+    expect(quiz.locator(".quiz-preview")).to_be_attached()  # not mounted yet: far below
+    before = quiz.evaluate(where)
+    bring_into_view(quiz)
+    page.locator(SHOWN).wait_for()
+    after = quiz.evaluate(where)
+    assert after[0] == pytest.approx(before[0], abs=1)
+    assert after[1] == pytest.approx(before[1], abs=3), "the quiz keeps the height it had"

@@ -41,6 +41,7 @@ function mount(root, _config) {
     view: 0, // the index of the question on screen, or SUMMARY
     busy: false,
     message: "",
+    reviewing: false, // a question opened from the summary: its Next button goes back there
   };
   let parts = null;
   let forms = [];
@@ -107,7 +108,9 @@ function mount(root, _config) {
       built.check.textContent = state.busy && state.view === index ? "Checking…" : "Check";
       built.check.setAttribute("aria-disabled", String(state.busy));
       built.next.hidden = !answer;
-      built.next.textContent = index + 1 < forms.length ? "Next question" : "See your score";
+      const last = index + 1 >= forms.length;
+      if (state.reviewing) built.next.textContent = "Back to your score";
+      else built.next.textContent = last ? "See your score" : "Next question";
       const filled = answer ? `${answer.choice}` : "";
       if (built.filled !== filled) {
         if (answer) fillResult(built, answer);
@@ -156,8 +159,15 @@ function mount(root, _config) {
       state.progress = reply.progress;
       focusNext = built.next;
     } catch (error) {
-      state.message = `Your answer was not saved. ${error.message}`;
-      focusNext = picked;
+      if (error.status === 409 && error.data?.progress?.round === builtRound) {
+        // Answered already (in another tab, say): the server sends the answer it recorded.
+        state.progress = error.data.progress;
+        state.message = error.message;
+        focusNext = built.next;
+      } else {
+        state.message = `Your answer was not saved. ${error.message}`;
+        focusNext = picked;
+      }
     }
     state.busy = false;
     draw();
@@ -165,8 +175,23 @@ function mount(root, _config) {
 
   function onNext(index) {
     state.message = "";
-    setView(index + 1 < forms.length ? index + 1 : SUMMARY);
+    const back = state.reviewing || index + 1 >= forms.length;
+    state.reviewing = false;
+    setView(back ? SUMMARY : index + 1);
     focusNext = state.view === SUMMARY ? parts.summary.heading : forms[state.view].legend;
+    draw();
+  }
+
+  /** A missed question's "See the explanation": show it again, its explanation in view. */
+  function onReview(event) {
+    const button = event.target.closest("[data-review]");
+    if (!button) return;
+    const index = state.questions.findIndex((q) => q.id === button.dataset.review);
+    if (index < 0 || !answerOf(index)) return;
+    state.reviewing = true;
+    state.message = "";
+    setView(index);
+    focusNext = forms[index].result;
     draw();
   }
 
@@ -177,6 +202,7 @@ function mount(root, _config) {
     draw();
     try {
       accept(await startOver(state.lesson));
+      state.reviewing = false;
       setView(0);
       focusNext = forms[0].legend;
     } catch (error) {
@@ -197,6 +223,7 @@ function mount(root, _config) {
     if (!parts) {
       parts = buildFrame(root, uid);
       parts.summary.again.addEventListener("click", onAgain);
+      parts.summary.missed.addEventListener("click", onReview);
     }
     accept(data);
     state.view = startingView();

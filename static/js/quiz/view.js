@@ -65,7 +65,13 @@ function buildQuestion(question, index, total, uid) {
   fieldset.append(legend, list);
 
   const check = element("button", { type: "submit", class: "quiz-button quiz-check" }, "Check");
-  const result = element("div", { class: "quiz-result", role: "status", "aria-live": "polite" });
+  // tabindex -1: the summary's "See the explanation" brings focus (and the student) here.
+  const result = element("div", {
+    class: "quiz-result",
+    role: "status",
+    "aria-live": "polite",
+    tabindex: "-1",
+  });
   const next = element(
     "button",
     { type: "button", class: "quiz-button quiz-next" },
@@ -109,6 +115,29 @@ function buildSummary(uid, level) {
   return { section, heading, score, missedIntro, missed, again };
 }
 
+/**
+ * The ways back from a missed question: its explanation (quiz.js shows the question again, on a
+ * click of the button carrying `data-review`) and the lesson section it tests, when the quiz
+ * names one (`section`: the id of a heading on the page).
+ */
+function missedLinks(question, number) {
+  const links = element("p", { class: "quiz-missed-links" });
+  const review = element(
+    "button",
+    { type: "button", class: "quiz-link", "data-review": question.id },
+    "See the explanation",
+  );
+  review.append(element("span", { class: "visually-hidden" }, ` of question ${number}`));
+  links.append(review);
+  const heading = question.section ? document.getElementById(question.section) : null;
+  if (heading) {
+    const read = element("a", { class: "quiz-link", href: `#${question.section}` }, "Reread ");
+    read.append(element("span", { class: "quiz-link-title" }, `“${heading.textContent.trim()}”`));
+    links.append(read);
+  }
+  return links;
+}
+
 /** Fill the summary: the score, and each missed question with the answer that was right. */
 function fillSummary(summary, questions, progress) {
   summary.score.textContent = `You got ${progress.score} of ${progress.total}.`;
@@ -126,7 +155,7 @@ function fillSummary(summary, questions, progress) {
     const line = element("p", { class: "quiz-missed-answer" });
     const answerText = serverHtml("span", "", right ? right.text : "");
     line.append(element("strong", {}, "Correct answer: "), answerText);
-    item.append(prompt, line);
+    item.append(prompt, line, missedLinks(question, questions.indexOf(question) + 1));
     items.push(item);
   }
   summary.missed.replaceChildren(...items);
