@@ -466,6 +466,7 @@ def test_every_node_of_every_preset_is_seen_whole(page, live_server, live_app, w
         ids = [n["id"] for n in engine(live_app, "graph", {"preset": preset["id"]})["nodes"]]
         node(page, ids[-1]).wait_for()
         expect(page.locator(f"{WIDGET} [data-node]")).to_have_count(len(ids))
+        expect(page.locator(f"{WIDGET} .graph-description")).to_have_text(preset["description"])
         open_node(page, ids[-1])  # its edges carry numbers
         box = canvas.bounding_box()
         assert box["width"] <= width, preset["id"]

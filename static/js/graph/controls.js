@@ -144,8 +144,15 @@ function gridInput(c, name, value, shape) {
     );
   });
   grid.append(...cells);
-  group.append(make("legend", {}, `${name} [${shape.join("×")}]`), grid);
+  const message = make("p", {
+    id: `graph-input-${c.id}-${name}-message`,
+    class: "graph-input-message",
+    role: "alert",
+  });
+  for (const cell of cells) cell.setAttribute("aria-describedby", message.id);
+  group.append(make("legend", {}, `${name} [${shape.join("×")}]`), grid, message);
   c.fields.set(name, cells);
+  c.messages.set(name, message);
   return group;
 }
 
@@ -179,10 +186,11 @@ function drawControls(c, view) {
   }
   for (const n of view.inputs) {
     const flat = n.shape.length ? n.value.flat() : [n.value];
-    const [first] = c.fields.get(n.id);
+    const fields = c.fields.get(n.id);
+    const typing = fields.find((field) => field === document.activeElement);
     // A refused value stays in its field, marked, with the reason beside it.
-    if (n.refused && document.activeElement === first) first.setAttribute("aria-invalid", "true");
-    else for (const [i, field] of c.fields.get(n.id).entries()) show(field, flat[i]);
+    if (n.refused && typing) typing.setAttribute("aria-invalid", "true");
+    for (const [i, field] of fields.entries()) show(field, flat[i]);
     const message = c.messages.get(n.id);
     if (message && message.textContent !== n.refused) message.textContent = n.refused;
   }

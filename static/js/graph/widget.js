@@ -42,14 +42,23 @@ const fetchPresets = async () => (await request("presets")).presets;
 const fetchGraph = (body) => request("graph", { body });
 const fetchNode = (body, node) => request("graph/node", { body: { ...body, node } });
 let uid = 0;
-const PARTS = ["toolbar", "editor", "canvas", "status", "steps", "narration", "lesson-check"];
+const PARTS = [
+  "toolbar",
+  "description",
+  "editor",
+  "canvas",
+  "status",
+  "steps",
+  "narration",
+  "lesson-check",
+];
 
 function skeleton(element, playground) {
   element.classList.add("graph-widget");
   uid += 1;
   element.insertAdjacentHTML(
     "beforeend",
-    `<div class="graph-toolbar"></div>${playground ? '<div class="graph-editor"></div>' : ""}
+    `<div class="graph-toolbar"></div><p class="graph-description"></p>${playground ? '<div class="graph-editor"></div>' : ""}
 <p class="graph-legend"><span><i class="swatch is-value"></i><b class="is-value">val</b> value (forward)</span>
 <span><i class="swatch is-grad"></i><b class="is-grad">grad</b> gradient ∂L/∂node (backward)</span> <span><b>—</b> not computed yet</span></p>
 <div class="graph-canvas"></div><details class="graph-keys"><summary>Keyboard</summary><p id="graph-keys-${uid}">Arrows move between nodes, Home and End go to the first input and the loss, Enter or Space opens one; F, B, P, R step and play.</p></details>
@@ -333,6 +342,8 @@ function mount(element, config = {}) {
         .join(""),
     );
     const preset = state.presets.find((p) => p.id === state.presetId);
+    // What the example shows, in the engine's words (the fork's "its gradient is the sum").
+    dom.description.textContent = preset?.description || "";
     if (link && preset) link.href = playgroundHref(config.playground, preset.program, state.values);
   }
 
