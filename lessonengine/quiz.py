@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import yaml
 
-from lessonengine.content import yaml_problem
+from lessonengine.content.frontmatter import yaml_problem
 
 QUIZ_SUFFIX = ".quiz.yaml"
 MIN_CHOICES = 2

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
-    from lessonengine import texmath
+    from lessonengine.content import texmath
     from webapp import content, errors, health, http, learner, limits, pages, store
     from webapp.api import bp as api_bp
     from webapp.api import quiz

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lessonengine.content.texmath import TexError, render_tex
 from lessonengine.engine.tex import node_tex
 from lessonengine.engine.views import node_view
 from lessonengine.errors import GraphError
 from lessonengine.graph import Graph, parse
-from lessonengine.texmath import TexError, render_tex
 
 LEAVES = st.sampled_from(["x", "y", "W1", "alpha", "loss", "2", "0.5", "-3", "1e-7", "(-x)"])
 UNARY = [

@@ -14,7 +14,7 @@ from lessonengine.content import (
     render_inline,
     split_front_matter,
 )
-from lessonengine.texmath import TexError
+from lessonengine.content.texmath import TexError
 from tests.conftest import ROOT, make_test_app
 
 CONTENT = ROOT / "content"

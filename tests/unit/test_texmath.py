@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from lessonengine import texmath
-from lessonengine.texmath import TexError, cache_info, render_tex
+from lessonengine.content import texmath
+from lessonengine.content.texmath import TexError, cache_info, render_tex
 from tests.conftest import ROOT
 
 
@@ -114,7 +114,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 def test_a_process_that_typeset_a_formula_exits_promptly():
     # MiniRacer's thread once made interpreter shutdown hang, more often than not.
-    code = "from lessonengine.texmath import render_tex; print(len(render_tex('x^2')) > 0)"
+    code = "from lessonengine.content.texmath import render_tex; print(len(render_tex('x^2')) > 0)"
     for _ in range(3):
         result = run_python(code)
         assert result.returncode == 0, result.stderr
@@ -125,7 +125,7 @@ def test_a_forked_child_typesets_with_its_own_engine():
     code = textwrap.dedent(
         """
         import os, sys
-        from lessonengine.texmath import clear_cache, render_tex
+        from lessonengine.content.texmath import clear_cache, render_tex
         render_tex("a")
         clear_cache()
         pid = os.fork()

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-KATEX_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex" / "katex.min.js"
+KATEX_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "katex" / "katex.min.js"
 RENDER_TIMEOUT_SEC = 5.0
 
 # KaTeX looks for a browser-like global object; V8's bare global has neither name.

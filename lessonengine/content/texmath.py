@@ -3,9 +3,10 @@
 KaTeX's default output is HTML for the eye plus MathML for screen readers; the MathML keeps the
 TeX source in `<annotation encoding="application/x-tex">`. Pages need no script to read a formula.
 
-V8 lives in a child process (`lessonengine.katex_worker`), not in the server: a V8 context costs
-about 55 MB of resident memory for the life of a process, and the server only typesets while it
-loads its lessons. `release()` stops the child once that is done; a later formula starts it again.
+V8 lives in a child process (`lessonengine.content.katex_worker`), not in the server: a V8
+context costs about 55 MB of resident memory for the life of a process, and the server only
+typesets while it loads its lessons. `release()` stops the child once that is done; a later
+formula starts it again.
 """
 
 import atexit
@@ -42,7 +43,7 @@ class _Renderer:
         self.pid = os.getpid()
         self.renders = 0
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "lessonengine.katex_worker"],
+            [sys.executable, "-m", "lessonengine.content.katex_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

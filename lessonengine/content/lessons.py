@@ -26,27 +26,16 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from lessonengine.blocks import Problem, block_html
-from lessonengine.frontmatter import (
+from lessonengine.content.blocks import Problem, block_html
+from lessonengine.content.frontmatter import (
     ContentError,
     check_keys,
     split_front_matter,
     yaml_problem,
 )
-from lessonengine.texmath import TexError, render_tex
+from lessonengine.content.texmath import TexError, render_tex
 
-# Re-exported: the loaders' callers (webapp, quiz, tests) know them as lessonengine.content's.
-__all__ = [
-    "ContentError",
-    "Course",
-    "Lesson",
-    "load_course",
-    "load_lesson",
-    "render_block",
-    "render_inline",
-    "split_front_matter",
-    "yaml_problem",
-]
+__all__ = ["Course", "Lesson", "load_course", "load_lesson", "render_block", "render_inline"]
 
 COURSE_FILE = "course.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
