@@ -492,3 +492,17 @@ def test_every_node_of_every_preset_is_seen_whole(page, live_server, live_app, w
                    && p.y > label.y && p.y < label.y + label.height; }).length"""
         )
         assert on_edge == 0, preset["id"]
+
+
+def test_tap_targets_are_large_enough_on_a_phone(page, live_server):
+    open_lesson(page, live_server, width=360)
+    page.locator(f"{WIDGET} .graph-keys").scroll_into_view_if_needed()
+    small = page.locator(WIDGET).evaluate(
+        """(el) => [...el.querySelectorAll('button, input, select, summary, a, [data-node]')]
+             .filter((t) => t.getClientRects().length)
+             .map((t) => [t.dataset.node || t.dataset.action || t.dataset.input || t.className,
+                          t.getBoundingClientRect()])
+             .filter(([, r]) => r.width < 24 || r.height < 24)
+             .map(([name, r]) => `${name} ${r.width.toFixed(0)}x${r.height.toFixed(0)}`)"""
+    )
+    assert small == []
