@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from lessonengine.graph import CONST, INPUT, Graph, parse
-from lessonengine.ops import MATMUL, OPS, REDUCTION
+from lessonengine.engine import CONST, INPUT, Graph, parse
+from lessonengine.engine.ops import MATMUL, OPS, REDUCTION
 
 # The network that grows, in the lesson's names: one hidden ReLU layer a1 as wide as the input x,
 # two linear outputs z2 scored by the mean squared error against the targets y.

@@ -22,8 +22,9 @@ from functools import lru_cache
 import numpy as np
 
 from lessonengine.cost import MLP_OUTPUTS, MLP_PROGRAM, mlp_costs
+from lessonengine.engine import compute
 from lessonengine.engine.ops import LABEL
-from lessonengine.graph import compute
+from lessonengine.engine.presets import get_preset, resolve
 from lessonengine.plotstyle import (
     PALETTE,
     answer,
@@ -34,7 +35,6 @@ from lessonengine.plotstyle import (
     round_values,
     scatter,
 )
-from lessonengine.presets import get_preset, resolve
 
 CURVE_POINTS = 241
 

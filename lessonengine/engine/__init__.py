@@ -8,6 +8,7 @@ TeX, JSON views and a cache. Knows nothing of content, assessment or the web.
 - `tex`: every TeX string (names, expressions, rules, numbers);
 - `views`: the JSON of a graph and of one node;
 - `cache`: `compute`, the cached entry point the web layer calls.
+- `presets`: the lesson's example graphs, each a program with default values.
 """
 
 from lessonengine.engine.cache import clear_cache, compute

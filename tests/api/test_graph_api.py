@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from lessonengine.presets import PRESETS
+from lessonengine.engine.presets import PRESETS
 from webapp.api.openapi import build_document
 
 NEURON = "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)"

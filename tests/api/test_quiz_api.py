@@ -97,7 +97,7 @@ def test_nothing_in_the_lesson_page_gives_an_answer_away(client, quiz):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'data-widget="quiz"' in page
-    raw = __import__("lessonengine.quiz", fromlist=["load_quiz"]).load_quiz(quiz.path)
+    raw = __import__("lessonengine.assessment.quiz", fromlist=["load_quiz"]).load_quiz(quiz.path)
     for secret in [*secrets_of(quiz), *secrets_of(raw)]:
         assert secret not in page
     for question in raw.questions:

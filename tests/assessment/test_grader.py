@@ -13,8 +13,8 @@ from lessonengine.assessment.expressions import expression_for
 from lessonengine.assessment.grader import close, grade, wrong_values
 from lessonengine.assessment.mistakes import CATALOGUE, NOTES
 from lessonengine.assessment.steps import Step, StepError
+from lessonengine.engine.presets import PRESETS, compute_preset, resolve
 from lessonengine.graph import Graph
-from lessonengine.presets import PRESETS, compute_preset, resolve
 
 
 def number_text(value):

@@ -5,8 +5,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
+from lessonengine.engine.presets import get_preset
 from lessonengine.graph import compute
-from lessonengine.presets import get_preset
 from tests.browser.scrolling import bring_into_view
 
 LESSON_URL = "/lessons/chain-rule-in-networks"

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from lessonengine.quiz import load_quiz
+from lessonengine.assessment.quiz import load_quiz
 from tests.browser.scrolling import bring_into_view
 
 LESSON = "chain-rule-in-networks"

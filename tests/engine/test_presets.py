@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from lessonengine.engine import cache as engine
+from lessonengine.engine.presets import PRESETS, compute_preset, get_preset, preset_list, resolve
 from lessonengine.errors import InputError, NotFoundError
 from lessonengine.graph import Graph
-from lessonengine.presets import PRESETS, compute_preset, get_preset, preset_list, resolve
 
 
 def graph(preset_id, **overrides):

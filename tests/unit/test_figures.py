@@ -10,8 +10,8 @@ import pytest
 
 from lessonengine import figures
 from lessonengine.cost import MLP_PROGRAM, count_operations, mlp_costs
+from lessonengine.engine.presets import get_preset
 from lessonengine.graph import Graph, compute
-from lessonengine.presets import get_preset
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import yaml
 
+from lessonengine.engine.presets import resolve
 from lessonengine.graph import compute
-from lessonengine.presets import resolve
 from tests.conftest import ROOT
 
 LESSON_FILE = ROOT / "content" / "chain-rule-in-networks.md"

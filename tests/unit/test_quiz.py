@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessonengine.quiz import (
+from lessonengine.assessment.quiz import (
     QuizError,
     UnknownChoice,
     choice_order,

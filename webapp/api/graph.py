@@ -4,9 +4,9 @@ import json
 
 from flask import current_app
 
+from lessonengine.engine.presets import compute_preset, preset_list
 from lessonengine.errors import GraphError, NotFoundError
 from lessonengine.graph import compute
-from lessonengine.presets import compute_preset, preset_list
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 

@@ -9,8 +9,8 @@ import json
 
 from flask import current_app
 
+from lessonengine.engine.ops import OPS
 from lessonengine.graph import MAX_PROGRAM_CHARS
-from lessonengine.ops import OPS
 from webapp.api import bp
 
 JSON = "application/json"

@@ -8,7 +8,7 @@ is stored, committed, before the response is sent.
 from flask import Flask, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from lessonengine.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
+from lessonengine.assessment.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner

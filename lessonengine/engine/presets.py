@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from lessonengine.engine.cache import compute
 from lessonengine.errors import InputError, NotFoundError
-from lessonengine.graph import compute
 
 
 @dataclass(frozen=True)
