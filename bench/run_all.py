@@ -14,6 +14,7 @@ SCRIPTS = [
     ("Lighthouse on the lesson page (issue 6)", ["lighthouse_audit.py"]),
     ("mixed load, 64 connections, 30 s (issue 7)", ["load_test.py"]),
     ("/healthz under 10 slow clients (issue 15)", ["slow_clients.py"]),
+    ("a cookieless flood against the rate limits (issue 15)", ["flood.py"]),
 ]
 
 

@@ -2,10 +2,11 @@
 
 A view that writes is marked with `@write_limit(SETTING, "answers")`: its learner may send
 `app.config[SETTING]` of them a minute, and every write from one client address (as the trusted
-proxies report it, see PROXY_COUNT) counts against `WRITES_PER_MINUTE_PER_ADDRESS`, shared by all
-marked views. Flask-Limiter does the counting, in the store that `RATELIMIT_STORAGE_URI` names:
-`memory://` (the default) counts per process, so with N gunicorn workers a client may get up to
-N times a limit; `redis://host:6379` shares the counts between every process and machine.
+proxies report it, see PROXY_COUNT) counts against `WRITES_PER_MINUTE_PER_ADDRESS` and
+`WRITES_PER_HOUR_PER_ADDRESS`, shared by all marked views. Flask-Limiter does the counting, in
+the store that `RATELIMIT_STORAGE_URI` names: `memory://` (the default) counts per process, so
+with N gunicorn workers a client may get up to N times a limit; `redis://host:6379` shares the
+counts between every process and machine.
 """
 
 import os
@@ -17,8 +18,10 @@ from flask_limiter.util import get_remote_address
 
 from webapp.learner import current_learner
 
-# Enough for a class of 40 behind one school address answering and restarting at once.
+# Enough for a class of 40 behind one school address answering and restarting at once, and for
+# several classes in an hour; a script posting all day stops at the hourly limit.
 DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS = 600
+DEFAULT_WRITES_PER_HOUR_PER_ADDRESS = 3000
 _MARK = "_write_limit"
 
 
@@ -55,14 +58,18 @@ def init_app(app: Flask) -> Limiter:
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_KEY_PREFIX", "lessons")
     config.setdefault("WRITES_PER_MINUTE_PER_ADDRESS", DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS)
+    config.setdefault("WRITES_PER_HOUR_PER_ADDRESS", DEFAULT_WRITES_PER_HOUR_PER_ADDRESS)
     limiter = Limiter(get_remote_address, app=app)
-    per_address = config["WRITES_PER_MINUTE_PER_ADDRESS"]
+    per_minute = config["WRITES_PER_MINUTE_PER_ADDRESS"]
+    per_hour = config["WRITES_PER_HOUR_PER_ADDRESS"]
     address_message = (
-        f"More than {per_address} answers and restarts came from your network in the last "
-        "minute. Please wait a moment and try again."
+        f"Too many answers and restarts came from your network (the limits are {per_minute} a "
+        f"minute and {per_hour} an hour). Please wait a moment and try again."
     )
     by_address = limiter.shared_limit(
-        f"{per_address}/minute", scope="writes-per-address", error_message=address_message
+        f"{per_minute}/minute;{per_hour}/hour",
+        scope="writes-per-address",
+        error_message=address_message,
     )
     for endpoint, view in list(app.view_functions.items()):
         marked = getattr(view, _MARK, None)

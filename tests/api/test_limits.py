@@ -22,12 +22,12 @@ def rows(app, table):
         return conn.scalar(select(func.count()).select_from(table))
 
 
-def assert_429(response, words):
+def assert_429(response, words, window=60):
     assert response.status_code == 429
     body = response.get_json()
     assert set(body) == {"error", "message"}
     assert body["error"] == "Too Many Requests" and words in body["message"]
-    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert 1 <= int(response.headers["Retry-After"]) <= window
 
 
 def test_answers_past_the_per_learner_limit_get_429_and_change_nothing(tmp_path):
@@ -65,6 +65,13 @@ def test_a_cookieless_flood_gets_429s_and_writes_a_bounded_number_of_rows(tmp_pa
     assert rows(app, learners) == 10 and rows(app, quiz_rounds) == 10
     refused = app.test_client().post(answer_url("neuron-dw"), json={"choice": "a"})
     assert_429(refused, "from your network")
+
+
+def test_an_address_also_has_an_hourly_limit(tmp_path):
+    app = make_test_app(tmp_path, WRITES_PER_MINUTE_PER_ADDRESS=50, WRITES_PER_HOUR_PER_ADDRESS=4)
+    statuses = [app.test_client().post(f"{QUIZ}/reset").status_code for _ in range(5)]
+    assert statuses == [200] * 4 + [429]
+    assert_429(app.test_client().post(f"{QUIZ}/reset"), "4 an hour", window=3600)
 
 
 def test_the_address_is_the_one_the_trusted_proxy_reports(tmp_path):

@@ -1,6 +1,7 @@
 """The graph endpoints: the presets, a whole computed graph, and one node of it."""
 
 import json
+import threading
 
 from flask import current_app
 
@@ -9,6 +10,11 @@ from lessonengine.errors import GraphError, NotFoundError
 from lessonengine.graph import compute
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
+
+# Engine work at once in one process: a graph of large arrays briefly holds many megabytes, so
+# a worker's threads take turns (the GIL would serialise most of this work anyway) and its
+# memory stays within budget however many such requests arrive together.
+ENGINE_SLOTS = threading.BoundedSemaphore(2)
 
 GRAPH_FIELDS = frozenset(("preset", "program", "values"))
 NODE_FIELDS = GRAPH_FIELDS | {"node"}
@@ -54,7 +60,9 @@ def presets():
 @bp.post("/graph")
 def graph():
     """Run a program (or a preset) forward and backward; every node and a gradient check."""
-    return _json(_graph(read_json(), GRAPH_FIELDS).json_text())
+    body = read_json()
+    with ENGINE_SLOTS:
+        return _json(_graph(body, GRAPH_FIELDS).json_text())
 
 
 @bp.post("/graph/node")
@@ -66,10 +74,11 @@ def graph_node():
         raise ApiError(400, 'send the id of a node as node, as in {"node": "w"}')
     if not isinstance(node, str):
         raise ApiError(400, "node must be a string: the id of a node of the graph")
-    computed = _graph(body, NODE_FIELDS)
-    try:
-        return _json(computed.json_text(node))
-    except NotFoundError as exc:
-        raise ApiError(404, exc.message) from None
-    except GraphError as exc:  # a view too large to send
-        raise ApiError(400, **exc.to_dict()) from None
+    with ENGINE_SLOTS:
+        computed = _graph(body, NODE_FIELDS)
+        try:
+            return _json(computed.json_text(node))
+        except NotFoundError as exc:
+            raise ApiError(404, exc.message) from None
+        except GraphError as exc:  # a view too large to send
+            raise ApiError(400, **exc.to_dict()) from None
