@@ -289,3 +289,88 @@ def test_a_change_made_in_the_plots_reaches_a_graph_widget_that_mounts_later(pag
     assert graph.locator("[data-node]").count() == 0  # not mounted yet: it mounts on approach
     bring_into_view(graph)
     expect(graph.locator("input[data-input='w']")).to_have_value("2")
+
+
+def descent_path(page):
+    """The path trace on the loss plot as plotly holds it, or None."""
+    canvas = plot(page, "loss-tangent").locator(".plot-canvas")
+    return canvas.evaluate(
+        """el => {
+          const t = el.data.find((trace) => trace.uid === "descent-path");
+          return t ? { x: [...t.x], y: [...t.y] } : null;
+        }"""
+    )
+
+
+def test_the_loss_plot_draws_the_path_of_the_graphs_descent_steps(page, live_server, live_app):
+    preset = get_preset("neuron")
+    open_lesson(page, live_server)
+    render(page, "loss-tangent")
+    assert descent_path(page) is None
+    graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
+    bring_into_view(graph)
+    step = graph.locator('[data-action="descent-step"]')
+    step.wait_for()
+    eta = float(graph.locator('[data-input="learning-rate"]').input_value())
+    start = compute(preset.program, preset.values)
+    moved = {p: preset.values[p] - eta * float(start.grad(p)) for p in preset.parameters}
+    after = compute(preset.program, {**preset.values, **moved})
+    step.click()
+    page.wait_for_function(
+        "el => el.data.some((t) => t.uid === 'descent-path')",
+        arg=plot(page, "loss-tangent").locator(".plot-canvas").element_handle(),
+    )
+    path = descent_path(page)
+    # From the point the plot marked to the engine's (w, L) after the step.
+    assert path["x"] == pytest.approx([preset.values["w"], moved["w"]], rel=1e-12)
+    assert path["y"] == pytest.approx([float(start.value("L")), float(after.value("L"))], rel=1e-12)
+    assert path["y"][1] < path["y"][0], "the step lowered the loss"
+    alt = plot(page, "loss-tangent").locator(".plot-alt")
+    expect(alt).to_contain_text("Gradient descent (orange diamonds): 1 step moved w from")
+    # Two more steps extend the same path; the marked point follows the last one.
+    graph.locator('[data-input="descent-steps"]').fill("2")
+    step.click()
+    page.wait_for_function(
+        "el => el.data.find((t) => t.uid === 'descent-path').x.length === 4",
+        arg=plot(page, "loss-tangent").locator(".plot-canvas").element_handle(),
+    )
+    losses = descent_path(page)["y"]
+    assert all(b < a for a, b in zip(losses, losses[1:], strict=False)), losses
+    expect(alt).to_contain_text("3 steps moved w")
+    # A change made by hand ends the path: it no longer belongs to the curve drawn.
+    control(page, "w").fill("1")
+    expect(alt).to_contain_text("At w = 1.00")
+    assert descent_path(page) is None
+    expect(alt).not_to_contain_text("Gradient descent")
+
+
+def test_the_plots_refuse_exactly_the_labels_the_graph_refuses(page, live_server, live_app):
+    """One rule for y, the engine's (a cross-entropy label lies in [0, 1]), in both widgets."""
+    body = {"preset": "neuron"}
+    nodes = live_app.test_client().post("/api/graph", json=body).get_json()["nodes"]
+    label = next(n for n in nodes if n["id"] == "y")["range"]
+    assert (label["min"], label["max"]) == (0, 1)
+    open_lesson(page, live_server)
+    render(page, "loss-tangent")
+    plot_y = control(page, "y")
+    plot_note = page.locator(f"#{plot_y.get_attribute('aria-describedby')}")
+    graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
+    bring_into_view(graph)
+    graph_y = graph.locator("input[data-input='y']")
+    graph_note = graph.locator(f"#{graph_y.get_attribute('aria-describedby')}")
+    for text in ["3", "-0.5", "1.01", "0", "0.25", "1"]:
+        value = float(text)
+        refused = not label["min"] <= value <= label["max"]
+        graph_y.fill(text)
+        plot_y.fill(text)
+        plot_y.dispatch_event("change")
+        if refused:
+            expect(graph_note).to_contain_text("y must be between 0 and 1")
+            expect(plot_note).to_have_text("y must be between 0 and 1.")
+            expect(plot_y).to_have_attribute("aria-invalid", "true")
+        else:
+            expect(graph_note).to_have_text("")
+            expect(plot_note).to_have_text("")
+            expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text(
+                f"y = {value:.2f}"
+            )

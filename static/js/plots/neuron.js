@@ -1,7 +1,8 @@
 // The one neuron the page talks about (z = w·x + b, a = σ(z), L = bce(a, y)): its values live in
 // one object shared by the plots and kept in step with the graph widget of the `neuron` preset.
 //   graph widget -> plots: it dispatches `graph:values-changed` (detail {values}) on its element;
-//   plots -> graph widget: we dispatch `graph:set-values` (detail {values}) on that element.
+//   plots -> graph widget: we dispatch `graph:set-values` (detail {values}) on that element;
+//   its gradient-descent steps (`graph:descent-step`, detail {values, loss}) go to the loss plot.
 
 const NAMES = ["w", "x", "b", "y"];
 // The figures drawn from the neuron's values. The last of them on a page carries the controls,
@@ -70,12 +71,32 @@ function onGraphEvent(event) {
   if (Object.keys(values).length) setValues(values, { source: "graph" });
 }
 
+const descentListeners = new Set();
+
+/** A gradient-descent step of the graph widget showing the neuron: {w, loss} after it. */
+function onGraphDescent(event) {
+  const preset = state.presets.get(event.currentTarget);
+  if (preset !== undefined && preset !== PRESET) return;
+  const values = pick(event.detail?.values);
+  const loss = Number(event.detail?.loss);
+  if (!("w" in values) || !Number.isFinite(loss)) return;
+  for (const listener of descentListeners) listener({ w: values.w, loss });
+}
+
+/** Call `listener({w, loss})` after each descent step of the neuron's graph widget. */
+function onDescent(listener) {
+  watchGraphWidgets();
+  descentListeners.add(listener);
+  return () => descentListeners.delete(listener);
+}
+
 function watchGraphWidgets() {
   if (state.watching) return;
   state.watching = true;
   for (const element of document.querySelectorAll(GRAPH_SELECTOR)) {
     element.addEventListener("graph:ready", onGraphEvent);
     element.addEventListener("graph:values-changed", onGraphEvent);
+    element.addEventListener("graph:descent-step", onGraphDescent);
   }
 }
 
@@ -99,6 +120,7 @@ export {
   getValues,
   NAMES,
   NEURON_FIGURES,
+  onDescent,
   setValues,
   subscribe,
   watchGraphWidgets,

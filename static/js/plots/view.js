@@ -8,9 +8,11 @@ import {
   getValues,
   NAMES,
   NEURON_FIGURES,
+  onDescent,
   setValues,
   subscribe,
 } from "./neuron.js";
+import { extendPath, markedPoint, pathSentence, withPath } from "./path.js";
 import { themeFigure, watchColorScheme } from "./theme.js";
 
 const DEBOUNCE_MS = 120;
@@ -35,9 +37,23 @@ function fetchFigure(figure, values, signal) {
   return request(`plots/${encodeURIComponent(figure)}${query}`, { signal });
 }
 
-function formatRange(input) {
-  const minus = (s) => String(s).replace("-", "\u2212");
-  return `${minus(input.min)} and ${minus(input.max)}`;
+const minus = (n) => String(n).replace("-", "\u2212");
+const bounded = (bound) => bound !== null && bound !== undefined;
+
+/**
+ * Why `value` is outside the input's bounds, in the server's words, or "". A bound the figure
+ * leaves null is no bound: the plots then take what the engine (and so the graph) takes.
+ */
+function boundsMessage(spec, value) {
+  const low = bounded(spec.min) && value < spec.min;
+  const high = bounded(spec.max) && value > spec.max;
+  if (!low && !high) return "";
+  if (bounded(spec.min) && bounded(spec.max)) {
+    return `${spec.name} must be between ${minus(spec.min)} and ${minus(spec.max)}.`;
+  }
+  return low
+    ? `${spec.name} must be at least ${minus(spec.min)}.`
+    : `${spec.name} must be at most ${minus(spec.max)}.`;
 }
 
 /** A control's value, or a sentence saying what is wrong with it. */
@@ -48,10 +64,8 @@ function readControl(control) {
   if (text === "") return { error: `Enter a number for ${spec.name}.` };
   const value = Number(text);
   if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
-  if (value < spec.min || value > spec.max) {
-    return { error: `${spec.name} must be between ${formatRange(spec)}.` };
-  }
-  return { value };
+  const error = boundsMessage(spec, value);
+  return error ? { error } : { value };
 }
 
 function showMessage(plot, field, message) {
@@ -90,8 +104,8 @@ function buildControls(plot, inputs) {
       name: spec.name,
       type: "number",
       inputmode: "decimal",
-      min: String(spec.min),
-      max: String(spec.max),
+      min: bounded(spec.min) ? String(spec.min) : null,
+      max: bounded(spec.max) ? String(spec.max) : null,
       step: String(spec.step),
       "aria-describedby": `${id}-message`,
     });
@@ -144,9 +158,10 @@ function buildFigure(plot, data) {
 }
 
 function draw(plot) {
-  const { data, layout } = themeFigure(plot.data.figure, plot.canvas);
+  const figure = withPath(plot.data.figure, plot.path);
+  const { data, layout } = themeFigure(figure, plot.canvas);
   plot.Plotly.react(plot.canvas, data, layout, PLOT_CONFIG);
-  plot.alt.textContent = plot.data.alt;
+  plot.alt.textContent = plot.data.alt + pathSentence(plot.path);
   if (plot.data.caption) plot.caption.textContent = plot.data.caption;
 }
 
@@ -178,9 +193,25 @@ async function refresh(plot, values) {
 
 function onValues(plot, values) {
   showValuesInControls(plot, values);
+  // A descent step changes the values and then reports the step, in one go: any other change
+  // (a control, the graph's own inputs) ends the path, which no longer matches the plot.
+  plot.stepped = false;
+  queueMicrotask(() => {
+    if (!plot.stepped && plot.path.length) {
+      plot.path = [];
+      if (plot.data) draw(plot);
+    }
+  });
   const shown = plot.shown;
   if (shown && NAMES.every((n) => shown[n] === values[n])) return;
   refresh(plot, values).catch((error) => console.error(error));
+}
+
+/** One gradient-descent step of the graph widget: the path grows by the engine's (w, L). */
+function onStep(plot, step) {
+  plot.stepped = true;
+  plot.path = extendPath(plot.path, markedPoint(plot.data?.figure), step);
+  if (plot.data) draw(plot);
 }
 
 /** The first figure: for `values`, or for the defaults when the server refuses one of them. */
@@ -207,6 +238,8 @@ async function render(element, _config, plotlyPromise) {
     figure,
     id: `plot-${figure}-${counter}`,
     hasControls: carriesControls(element),
+    path: [], // the gradient-descent steps drawn on the loss plot: [{w, loss}]
+    stepped: false,
   };
   element.dataset.plotState = "loading";
   try {
@@ -234,6 +267,7 @@ async function render(element, _config, plotlyPromise) {
   watchColorScheme(redrawAll);
   if (!isNeuron) return;
   subscribe((values, _source) => onValues(plot, values));
+  if (figure === "loss-tangent") onDescent((step) => onStep(plot, step));
   // The first answer carries the defaults (the engine's preset) unless the neuron already had values;
   // values that changed while this plot was loading are caught up here.
   if (!getValues() && plot.shown) setValues(plot.shown, { source: "defaults" });
