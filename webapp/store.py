@@ -11,26 +11,17 @@ answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, o
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
     Table,
+    case,
     create_engine,
     event,
     func,
@@ -41,63 +32,23 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-SCHEMA_VERSION = 1
+from webapp.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
+    attempts,
+    graph_attempts,
+    learners,
+    metadata,
+    quiz_rounds,
+    schema_version,
+)
+
 DEFAULT_FILE = "lessons.db"
 # How long an SQLite writer waits for another one to finish before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Any fixed number: PostgreSQL's advisory lock that serialises schema creation between servers.
 _SCHEMA_LOCK_KEY = 7_311_946_205
-
-metadata = MetaData()
-
-# One row per schema version applied, the newest being the database's version.
-schema_version = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
-
-# An anonymous learner: a random id from their cookie, nothing personal.
-learners = Table(
-    "learners",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-# A pass through a lesson's quiz; "Try again" starts the next round.
-quiz_rounds = Table(
-    "quiz_rounds",
-    metadata,
-    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
-    Column("lesson", String(100), nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("learner", "lesson", "round"),
-)
-
-# Every answer ever given, right or wrong: what a teacher reads to see what students get wrong.
-attempts = Table(
-    "attempts",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
-    Column("lesson", String(100), nullable=False),
-    Column("question", String(100), nullable=False),
-    Column("choice", String(100), nullable=False),
-    Column("correct", Boolean, nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Index("ix_attempts_learner_lesson_round", "learner", "lesson", "round"),
-    Index("ix_attempts_lesson_question", "lesson", "question"),
-    Index("ix_attempts_learner_created", "learner", "created_at"),
-)
-
-# Schema changes: MIGRATIONS[n] takes a database at version n - 1 to version n. A fresh database
-# is created at the newest version directly, so steps only ever run on older databases.
-Migration = Callable[[Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
 
 
 class StoreError(RuntimeError):
@@ -132,6 +83,27 @@ class RoundState:
 
     round: int
     answers: dict[str, Attempt]
+
+
+@dataclass(frozen=True)
+class GraphStep:
+    """A step of a graph, as stored: the graph's key, the node, the quantity and the parent."""
+
+    graph: str
+    node: str
+    quantity: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class StepCounts:
+    """A learner's record at one step: attempts (Show me included), wrong answers, and whether
+    they found it or were shown it."""
+
+    attempts: int
+    wrong: int
+    found: bool
+    shown: bool
 
 
 def _now() -> datetime:
@@ -346,6 +318,96 @@ class Store:
             # The first answer counts; later ones are stored (they are attempts) but not scored.
             answers.setdefault(row.question, _attempt(row))
         return RoundState(round=round_no, answers=answers)
+
+    def record_graph_attempt(
+        self,
+        learner: str,
+        step: "GraphStep",
+        answer: str,
+        correct: bool,
+        note: str,
+        revealed: bool = False,
+    ) -> "StepCounts":
+        """Store one graded step (or a Show me) and return the learner's counts at that step,
+        this one included; committed on return."""
+        now = _now()
+        with _writing(self.engine) as conn:
+            _lock_learner(conn, learner, now)
+            conn.execute(
+                graph_attempts.insert().values(
+                    learner=learner,
+                    graph=step.graph,
+                    node=step.node,
+                    quantity=step.quantity,
+                    parent=step.parent or "",
+                    answer=answer,
+                    correct=bool(correct),
+                    note=note,
+                    revealed=bool(revealed),
+                    created_at=now,
+                )
+            )
+            return self._step_counts(conn, learner, step)
+
+    def step_counts(self, learner: str, step: "GraphStep") -> "StepCounts":
+        """How many times the learner tried this step, how many were wrong, and whether it was
+        found or shown."""
+        with self.engine.connect() as conn:
+            return self._step_counts(conn, learner, step)
+
+    def graph_progress(self, learner: str, graph: str) -> dict[str, list[dict]]:
+        """The steps of a graph the learner found (a right answer) and was shown (Show me
+        first), each {"node", "quantity", "parent"}."""
+        c = graph_attempts.c
+        query = (
+            select(c.node, c.quantity, c.parent, c.correct, c.revealed)
+            .where(c.learner == learner, c.graph == graph)
+            .order_by(c.id)
+        )
+        found, shown = {}, {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                key = (row.node, row.quantity, row.parent)
+                if key in found or key in shown:
+                    continue
+                if row.revealed:
+                    shown[key] = True
+                elif row.correct:
+                    found[key] = True
+
+        def listed(keys):
+            return [{"node": n, "quantity": q, "parent": p or None} for n, q, p in keys]
+
+        return {"found": listed(found), "shown": listed(shown)}
+
+    def graph_attempts(self, learner: str | None = None) -> list[dict]:
+        """Stored Your-turn attempts, oldest first, optionally one learner's (for tests)."""
+        query = select(graph_attempts).order_by(graph_attempts.c.id)
+        if learner is not None:
+            query = query.where(graph_attempts.c.learner == learner)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    @staticmethod
+    def _step_counts(conn: Connection, learner: str, step: "GraphStep") -> "StepCounts":
+        c = graph_attempts.c
+        where = (
+            c.learner == learner,
+            c.graph == step.graph,
+            c.node == step.node,
+            c.quantity == step.quantity,
+            c.parent == (step.parent or ""),
+        )
+        row = conn.execute(
+            select(
+                func.count(),
+                func.sum(case((c.correct.is_(False) & c.revealed.is_(False), 1), else_=0)),
+                func.max(case((c.correct.is_(True), 1), else_=0)),
+                func.max(case((c.revealed.is_(True), 1), else_=0)),
+            ).where(*where)
+        ).one()
+        attempts_, wrong, found, shown = row
+        return StepCounts(int(attempts_ or 0), int(wrong or 0), bool(found), bool(shown))
 
     def ping(self) -> None:
         """Run a trivial query: raises when the database cannot be reached."""

@@ -291,5 +291,7 @@ def test_the_document_is_true(app):
         ("/api/presets", "get"),
         ("/api/graph", "post"),
         ("/api/graph/node", "post"),
+        ("/api/graph/answer", "post"),
+        ("/api/graph/progress", "post"),
     }
     assert graph_routes <= documented

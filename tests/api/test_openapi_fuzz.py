@@ -24,7 +24,13 @@ CHECKS = [
     response_schema_conformance,
 ]
 # The graph endpoints also refuse every request that breaks the document.
-STRICT_PATHS = {"/api/graph", "/api/graph/node", "/api/presets"}
+STRICT_PATHS = {
+    "/api/graph",
+    "/api/graph/node",
+    "/api/presets",
+    "/api/graph/answer",
+    "/api/graph/progress",
+}
 
 # One app for the whole run (schemathesis's lazy fixture loader does not run under pytest 9).
 APP = make_test_app(Path(tempfile.mkdtemp(prefix="openapi-fuzz-")))

@@ -17,4 +17,12 @@ def ping():
     return jsonify({"ok": True})
 
 
-from webapp.api import graph, openapi, plots, quiz  # noqa: E402,F401  (route modules register on bp)
+from webapp.api import (  # noqa: E402  (route modules register on bp)
+    answers,
+    graph,  # noqa: F401
+    openapi,
+    plots,  # noqa: F401
+    quiz,  # noqa: F401
+)
+
+openapi.SECTIONS.append(answers.openapi_section)

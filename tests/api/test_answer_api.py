@@ -1,0 +1,123 @@
+"""POST /api/graph/answer and /api/graph/progress: the Your-turn contract."""
+
+import time
+
+import pytest
+
+NEURON = {"preset": "neuron"}
+
+
+def answer(client, **body):
+    return client.post("/api/graph/answer", json={**NEURON, **body})
+
+
+def test_a_right_answer_is_graded_stored_and_shows_the_value(client, app):
+    response = answer(client, node="w", quantity="grad", answer="(a - y)*x")
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["correct"] is True and body["note"] == "correct"
+    assert body["read_as"] == r"\left(a - y\right)\,x"
+    assert body["attempts"] == 1
+    assert body["expected"] == pytest.approx(-0.4977, abs=1e-4)
+    assert {"node": "w", "quantity": "grad", "parent": None} in body["progress"]["found"]
+    assert response.headers["Cache-Control"] == "no-store"
+    stored = app.extensions["store"].graph_attempts()
+    assert (
+        len(stored) == 1 and stored[0]["answer"] == "(a - y)*x" and stored[0]["note"] == "correct"
+    )
+    assert stored[0]["graph"] == "neuron" and stored[0]["correct"] is True
+
+
+def test_expected_never_appears_before_a_right_answer_a_reveal_or_three_wrong(client):
+    for attempt in (1, 2):
+        body = answer(client, node="z", quantity="grad", answer="0.5").get_json()
+        assert body["correct"] is False and body["attempts"] == attempt
+        assert "expected" not in body and "worked" not in body
+    body = answer(client, node="z", quantity="grad", answer="0.5").get_json()
+    assert body["attempts"] == 3 and body["expected"] == pytest.approx(-0.3318, abs=1e-4)
+
+
+def test_a_catalogued_mistake_gets_its_note_and_a_hint_never_the_value(client):
+    body = answer(client, node="z", quantity="grad", answer="(a-y)*a*(1-a)").get_json()
+    assert body["note"] == "extra-sigmoid-derivative" and "cancels" in body["feedback"]
+    body = answer(client, node="a", quantity="local_grad", parent="z", answer="a").get_json()
+    assert body["note"] == "sigmoid-output"
+    body = answer(client, node="a", quantity="local_grad", parent="z", answer="7").get_json()
+    assert body["note"] == "unrecognised" and body["hint"].startswith(r"\frac{\partial a}")
+    assert "0.2217" not in body["feedback"] and "0.2217" not in body["hint"]
+
+
+def test_show_me_needs_an_attempt_then_marks_the_step_shown(client):
+    response = answer(client, node="b", quantity="grad", reveal=True)
+    assert response.status_code == 409 and response.get_json()["error"]
+    answer(client, node="b", quantity="grad", answer="1")
+    body = answer(client, node="b", quantity="grad", reveal=True).get_json()
+    assert body["note"] == "shown" and body["expected"] == pytest.approx(-0.3318, abs=1e-4)
+    assert "worked" in body
+    assert {"node": "b", "quantity": "grad", "parent": None} in body["progress"]["shown"]
+    progress = client.post("/api/graph/progress", json=NEURON).get_json()
+    assert progress["shown"] == [{"node": "b", "quantity": "grad", "parent": None}]
+    assert progress["found"] == []
+
+
+def test_progress_is_per_graph_and_values(client):
+    answer(client, node="w", quantity="grad", answer="(a - y)*x")
+    program = {
+        "program": "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)",
+        "values": {"w": 0.8, "x": 1.5, "b": -0.5, "y": 1.0},
+    }
+    assert client.post("/api/graph/progress", json=program).get_json()["found"] == []
+    assert len(client.post("/api/graph/progress", json=NEURON).get_json()["found"]) == 1
+
+
+def test_error_carried_forward(client):
+    body = answer(
+        client, node="_mul1", quantity="signal", parent="w", answer="-0.75", given={"_mul1": "-0.5"}
+    ).get_json()
+    assert body["correct"] is True and body["note"] == "carried-forward"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"node": "nope", "quantity": "grad", "answer": "1"}, 404, "no node"),
+        ({"node": "w", "quantity": "grad", "answer": "1", "preset": "nope"}, 404, "preset"),
+        ({"node": "_mul1", "quantity": "signal", "answer": "1"}, 400, "parent"),
+        (
+            {"node": "_mul1", "quantity": "signal", "parent": "b", "answer": "1"},
+            400,
+            "not an input",
+        ),
+        ({"node": "w", "quantity": "hessian", "answer": "1"}, 400, "quantity"),
+        ({"node": "w", "quantity": "grad"}, 400, "answer"),
+        ({"node": "w", "quantity": "grad", "answer": 3}, 400, "answer"),
+        ({"node": "w", "quantity": "grad", "answer": "1", "extra": 1}, 400, "unknown"),
+        ({"node": "w", "quantity": "grad", "answer": "1", "given": []}, 400, "given"),
+        ({"node": "w", "quantity": "grad", "answer": "1", "reveal": "yes"}, 400, "reveal"),
+    ],
+)
+def test_bad_requests(client, body, status, fragment):
+    response = answer(client, **body)
+    payload = response.get_json()
+    assert response.status_code == status, payload
+    assert set(payload) >= {"error", "message"} and fragment in payload["message"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["__import__('os')", "9**9**9**9", "(" * 5000 + "1" + ")" * 5000, "x" * 60_000, "qq + a"],
+    ids=["import", "tower", "nested", "long", "unknown-name"],
+)
+def test_hostile_answers_are_400_with_a_column_within_100_ms(client, text):
+    started = time.perf_counter()
+    response = answer(client, node="w", quantity="grad", answer=text)
+    elapsed = time.perf_counter() - started
+    body = response.get_json()
+    assert response.status_code == 400, body
+    assert isinstance(body["column"], int) and body["column"] >= 1
+    assert elapsed < 0.1
+
+
+def test_an_unreadable_answer_changes_nothing(client, app):
+    answer(client, node="w", quantity="grad", answer="a +")
+    assert app.extensions["store"].graph_attempts() == []

@@ -1,0 +1,293 @@
+"""Your turn: a student's step of the backward pass, graded by the engine and stored.
+
+POST /api/graph/answer takes the graph (a preset, or a program and values, as /api/graph does),
+the step (node, quantity, parent) and the answer as typed; the reply says whether it is right,
+the note of the mistake, feedback aimed at it, and how the answer was read. The right value
+(`expected`) leaves the server only after a right answer, a "Show me", or 3 wrong attempts.
+POST /api/graph/progress gives the steps this learner found and was shown on a graph.
+"""
+
+import hashlib
+import json
+
+from flask import current_app, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+
+from lessonengine.assessment.answers import AnswerError
+from lessonengine.assessment.grader import SHOW_AFTER, grade, worked_product
+from lessonengine.assessment.steps import Step, StepError
+from lessonengine.engine.views import plain
+from lessonengine.errors import NotFoundError
+from webapp.api import bp
+from webapp.api.graph import GRAPH_FIELDS, _graph
+from webapp.errors import ApiError, read_json
+from webapp.learner import current_learner
+from webapp.limits import write_limit
+from webapp.store import GraphStep, get_store
+
+ANSWER_FIELDS = GRAPH_FIELDS | {"node", "quantity", "parent", "answer", "given", "reveal"}
+MAX_GIVEN = 64  # earlier answers sent for error carried forward
+SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
+
+
+def graph_key(body):
+    """How a graph is stored: a preset's id, or a hash of its program and values."""
+    if "preset" in body and not body.get("values"):
+        return str(body["preset"])[:100]
+    canonical = json.dumps(
+        {k: body.get(k) for k in ("preset", "program", "values")},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def _text(body, field, required=True):
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"{field} must be a string")
+    return value
+
+
+def _given(body):
+    given = body.get("given")
+    if given is None:
+        return {}
+    if not isinstance(given, dict) or len(given) > MAX_GIVEN:
+        raise ApiError(
+            400, f"given must be an object of at most {MAX_GIVEN} node ids to earlier answers"
+        )
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in given.items()):
+        raise ApiError(400, "given maps node ids to answers, both strings")
+    return given
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _progress_or_503(store, learner, key):
+    try:
+        return store.graph_progress(learner, key)
+    except SQLAlchemyError:
+        current_app.logger.exception("Reading Your-turn progress failed")
+        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
+
+
+@bp.post("/graph/answer")
+@write_limit("QUIZ_ANSWERS_PER_MINUTE", "answers")
+def graph_answer():
+    """Grade one step of the backward pass (or show it), store it, and say what went wrong."""
+    body = read_json()
+    unknown = sorted(set(body) - ANSWER_FIELDS)
+    if unknown:
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}")
+    node = _text(body, "node")
+    quantity = _text(body, "quantity")
+    parent = _text(body, "parent", required=False)
+    reveal = body.get("reveal", False)
+    if not isinstance(reveal, bool):
+        raise ApiError(400, "reveal must be true or false")
+    answer = _text(body, "answer", required=not reveal) or ""
+    given = _given(body)
+    graph = _graph({k: body[k] for k in GRAPH_FIELDS if k in body}, GRAPH_FIELDS)
+    try:
+        step = Step.of(graph, node, quantity, parent)
+    except NotFoundError as exc:
+        raise ApiError(404, exc.message) from None
+    except StepError as exc:
+        raise ApiError(400, exc.message) from None
+
+    learner = current_learner()
+    store = get_store()
+    key = GraphStep(graph_key(body), node, quantity, step.parent.id if step.parent else None)
+    if reveal:
+        return _reveal(store, learner, key, step)
+    try:
+        result = grade(graph, node, quantity, parent, answer, given=given, seed=len(answer))
+    except AnswerError as exc:
+        raise ApiError(400, **exc.to_dict()) from None
+    try:
+        counts = store.record_graph_attempt(learner, key, answer, result.correct, result.note)
+        progress = store.graph_progress(learner, key.graph)
+    except SQLAlchemyError:
+        current_app.logger.exception("Storing a Your-turn answer failed")
+        raise ApiError(503, SAVE_FAILED) from None
+    payload = {
+        "correct": result.correct,
+        "note": result.note,
+        "feedback": result.feedback,
+        "read_as": result.read_as,
+        "attempts": counts.attempts,
+        "progress": progress,
+    }
+    if not result.correct and result.hint:
+        payload["hint"] = result.hint
+    if result.correct or counts.wrong >= SHOW_AFTER:
+        payload["expected"] = plain(result.expected)
+        payload["worked"] = result.worked
+    return _private(jsonify(payload))
+
+
+def _reveal(store, learner, key, step):
+    """Show me: the right value and its worked product, after at least one attempt."""
+    try:
+        counts = store.step_counts(learner, key)
+        if counts.attempts == 0:
+            raise ApiError(409, "Try this step at least once before asking to be shown it.")
+        counts = store.record_graph_attempt(learner, key, "", False, "shown", revealed=True)
+        progress = store.graph_progress(learner, key.graph)
+    except SQLAlchemyError:
+        current_app.logger.exception("Storing a Show me failed")
+        raise ApiError(503, SAVE_FAILED) from None
+    payload = {
+        "correct": False,
+        "note": "shown",
+        "feedback": "Here is the step worked out. It is marked as shown, not found: try the "
+        "next one yourself.",
+        "read_as": "",
+        "attempts": counts.attempts,
+        "expected": plain(step.right),
+        "worked": worked_product(step),
+        "progress": progress,
+    }
+    return _private(jsonify(payload))
+
+
+@bp.post("/graph/progress")
+def graph_progress():
+    """The steps of a graph this learner found and was shown, kept across reloads."""
+    body = read_json()
+    unknown = sorted(set(body) - GRAPH_FIELDS)
+    if unknown:
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}")
+    _graph(body, GRAPH_FIELDS)  # a graph that exists, or the same 400/404 as /api/graph
+    learner = current_learner(create=False)
+    if learner is None:
+        return _private(jsonify({"found": [], "shown": []}))
+    return _private(jsonify(_progress_or_503(get_store(), learner, graph_key(body))))
+
+
+# --- The OpenAPI section of these routes ----------------------------------------------------------
+
+
+def openapi_section():
+    """Paths and schemas of /api/graph/answer and /api/graph/progress."""
+    from webapp.api.openapi import error_response, error_responses, json_body, ok, ref
+
+    step = {
+        "type": "object",
+        "required": ["node", "quantity", "parent"],
+        "properties": {
+            "node": {"type": "string"},
+            "quantity": {"enum": ["grad", "local_grad", "signal"]},
+            "parent": {"type": ["string", "null"]},
+        },
+    }
+    progress = {
+        "type": "object",
+        "required": ["found", "shown"],
+        "description": "The steps of this graph the learner found, and was shown (Show me).",
+        "properties": {
+            "found": {"type": "array", "items": step},
+            "shown": {"type": "array", "items": step},
+        },
+    }
+    graph_fields = {
+        "preset": {"type": "string", "examples": ["neuron"]},
+        "program": {"type": "string"},
+        "values": ref("Values"),
+    }
+    schemas = {
+        "AnswerRequest": {
+            "type": "object",
+            "description": "A graph (as for /api/graph), a step of it and the student's answer.",
+            "required": ["node", "quantity"],
+            "properties": {
+                **graph_fields,
+                "node": {"type": "string", "examples": ["w"]},
+                "quantity": {"enum": ["grad", "local_grad", "signal"]},
+                "parent": {"type": "string", "description": "For local_grad and signal."},
+                "answer": {
+                    "type": "string",
+                    "description": "A number (0.147, 1/4), a vector or matrix ([0.1, -0.2]), or "
+                    "an expression over the graph's names ((a - y)*x, transpose(W2) @ g). "
+                    "Required unless reveal is true.",
+                    "examples": ["(a - y)*x"],
+                },
+                "given": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "maxProperties": MAX_GIVEN,
+                    "description": "The student's earlier answers for other nodes' grads: a "
+                    "step right from a wrong earlier value is marked carried-forward.",
+                },
+                "reveal": {"type": "boolean", "description": "Show me (after one attempt)."},
+            },
+            "additionalProperties": False,
+        },
+        "AnswerResult": {
+            "type": "object",
+            "required": ["correct", "note", "feedback", "read_as", "attempts", "progress"],
+            "properties": {
+                "correct": {"type": "boolean"},
+                "note": {
+                    "type": "string",
+                    "description": "`correct`, `shown` or a mistake's "
+                    "id (forgot-upstream, missed-fork, no-transpose, ...).",
+                },
+                "feedback": {"type": "string"},
+                "read_as": {"type": "string", "description": "How the answer was read, in TeX."},
+                "attempts": {"type": "integer", "minimum": 1},
+                "expected": {
+                    **ref("Value"),
+                    "description": "The right value: only after a right answer, a Show me, or "
+                    f"{SHOW_AFTER} wrong attempts at this step.",
+                },
+                "worked": {"type": "string", "description": "The step worked out, in TeX."},
+                "hint": {
+                    "type": "string",
+                    "description": "The op's rule for this step, in "
+                    "TeX (never its value), after a wrong answer.",
+                },
+                "progress": progress,
+            },
+        },
+        "Progress": progress,
+    }
+    errors = error_responses(400, 404, 413, 415)
+    paths = {
+        "/api/graph/answer": {
+            "post": {
+                "summary": "Your turn: grade one step of the backward pass, store it, explain.",
+                "description": "The learner cookie identifies the student. The attempt is "
+                "committed before the reply. A 400 for an answer that cannot be read carries "
+                "the `column` of the problem.",
+                "operationId": "answerGraphStep",
+                "requestBody": json_body(ref("AnswerRequest"), "A graph, a step and an answer."),
+                "responses": {
+                    "200": ok("The grade and the feedback.", ref("AnswerResult")),
+                    **errors,
+                    "409": error_response("Error", "Show me before any attempt at the step."),
+                    "429": error_response("Error", "Too many answers in a minute."),
+                    "503": error_response("Error", "The database cannot be reached."),
+                },
+            }
+        },
+        "/api/graph/progress": {
+            "post": {
+                "summary": "The steps of a graph this learner found and was shown.",
+                "operationId": "graphProgress",
+                "requestBody": json_body(ref("GraphRequest"), "A preset or a program."),
+                "responses": {
+                    "200": ok("Found and shown steps.", ref("Progress")),
+                    **errors,
+                    "503": error_response("Error", "The database cannot be reached."),
+                },
+            }
+        },
+    }
+    return paths, schemas
