@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 
 run: $(VENV)/.runtime  ## Serve the app with gunicorn on http://$(HOST):$(PORT)
 	@echo "Serving the lessons on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) "app:create_app()"
 
 dev: $(VENV)/.runtime  ## Flask's development server with the reloader and debugger
 	@echo "Development server on http://$(HOST):$(PORT)/"

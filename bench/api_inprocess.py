@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="api-inprocess-"))
 
-from app import create_app  # noqa: E402
 from lessonengine import graph as engine  # noqa: E402
+from webapp import create_app  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import api_bench  # noqa: E402

@@ -44,7 +44,7 @@ class Gunicorn:
         environment.update(INSTANCE_PATH=str(instance), WEB_CONCURRENCY=str(workers), **(env or {}))
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
         command += ["--bind", "127.0.0.1:0", "--access-logfile", "/dev/null"]
-        command += ["--error-logfile", str(log), *args, "app:app"]
+        command += ["--error-logfile", str(log), *args, "app:create_app()"]
         self.instance = instance
         self.log = log
         self.process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)

@@ -109,11 +109,14 @@ def test_lesson_page_is_rendered_once_and_served_with_an_etag(app, client, monke
     assert renders == []  # served from the copy rendered once
 
 
-def test_the_production_app_never_runs_the_debugger():
-    import app as module
+def test_the_production_app_never_runs_the_debugger(tmp_path, monkeypatch):
+    import app as entry
 
-    assert module.app.debug is False
-    assert module.app.config["TESTING"] is False
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    production = entry.create_app()  # as gunicorn builds it: "app:create_app()"
+    assert production.debug is False
+    assert production.config["TESTING"] is False
+    assert not hasattr(entry, "app"), "importing the entry point must build nothing"
     makefile = (Path(__file__).parent.parent / "Makefile").read_text()
     run_recipe = makefile.split("\nrun:")[1].split("\n\n")[0]
     assert "gunicorn" in run_recipe and "--debug" not in run_recipe
