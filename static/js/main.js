@@ -8,6 +8,7 @@ const loaders = {
   glossary: () => import("./glossary.js"),
   graph: () => import("./graph/widget.js"),
   quiz: () => import("./quiz/quiz.js"),
+  toc: () => import("./toc.js"),
   plot: () => import("./plots/plots.js"),
 };
 

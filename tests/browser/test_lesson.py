@@ -175,6 +175,21 @@ def test_a_focused_term_stays_in_view_while_the_page_fills_in(page, live_server)
         assert box["y"] >= 0 and box["y"] + box["height"] <= 780, f"{name} pushed out: {box}"
 
 
+def test_the_contents_list_shows_the_section_being_read(page, live_server):
+    open_lesson(page, live_server)
+    toc = page.locator("nav.toc")
+    expect(toc).to_be_visible()
+    ids = toc.locator("a").evaluate_all("els => els.map((a) => a.hash.slice(1))")
+    for target in (ids[3], ids[1], ids[-2]):  # down, back up, and far down
+        page.locator(f"#{target}").evaluate("(el) => el.scrollIntoView()")
+        current = toc.locator('a[aria-current="location"]')
+        expect(current).to_have_count(1)
+        expect(current).to_have_attribute("href", f"#{target}")
+    color = toc.locator('a[aria-current="location"]').evaluate("(a) => getComputedStyle(a).color")
+    muted = toc.locator("a:not([aria-current])").first.evaluate("(a) => getComputedStyle(a).color")
+    assert color != muted, "the current section looks different"
+
+
 def test_a_tap_toggles_the_definition_and_stays_in_the_window(page, live_server):
     open_lesson(page, live_server, width=360, height=780)
     button = page.get_by_role("button", name="transpose", exact=True)
