@@ -48,3 +48,15 @@ test("the lesson's formula is compared with the backward pass", () => {
   byId(wrong, "w").grad += 0.1;
   assert.match(partsText(lessonCheckParts(wrong, true)), /they differ\.$/);
 });
+
+test("a forward step at a named node reads the line the student wrote", () => {
+  const graph = neuron();
+  for (const n of graph.nodes) n.line = { a: 2, y: 3, L: 3 }[n.id] ?? 1;
+  const program = "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)";
+  const z = partsText(forwardParts(graph, byId(graph, "z"), program));
+  assert.equal(z, "Forward: z = w·x + b = 0.7, with w·x = 1.2, b = −0.5.");
+  const a = partsText(forwardParts(graph, byId(graph, "a"), program));
+  assert.match(a, /^Forward: a = sigmoid\(z\) = 0\.6682/);
+  const product = partsText(forwardParts(graph, byId(graph, "_mul1"), program));
+  assert.equal(product, "Forward: w·x = 1.2, with w = 0.8, x = 1.5.");
+});

@@ -88,6 +88,10 @@ function stepChanges(state, action) {
   };
 }
 
+/** The program the graph was computed from: the student's, or the preset's. */
+const programOf = (state) =>
+  state.playground ? state.program : state.presets.find((p) => p.id === state.presetId)?.program;
+
 /** The changes of reaching step `cursor`; `playing` keeps a running play going until the end. */
 function reachChanges(state, cursor, playing = false) {
   const { graph } = state;
@@ -97,7 +101,7 @@ function reachChanges(state, cursor, playing = false) {
     cursor,
     current: node.id,
     playing: playing && cursor < 2 * n,
-    narration: stepParts(graph, cursor),
+    narration: stepParts(graph, cursor, programOf(state)),
   };
 }
 

@@ -1,6 +1,6 @@
 // The widget's sentences as data: a list of parts, each plain text or {tex} (typeset by KaTeX on
 // screen, read by texText for assistive technology). No DOM: tested with node --test.
-import { formatNumber as f, gradTex, isTensor, nodeTex, texText } from "./format.js";
+import { formatNumber as f, gradTex, isTensor, nodeTex, nodeTitle, texText } from "./format.js";
 
 /** A formula part of a sentence. */
 const math = (tex) => ({ tex });
@@ -13,25 +13,35 @@ const partsText = (parts) =>
 const shown = (node, field) =>
   isTensor(node.shape) ? `a ${node.shape.join("×")} array` : f(node[field]);
 
-/** The TeX of the computation that made a node: the server's expression, else op(parents). */
-function expressionTex(node, parents) {
-  if (node.expression) return node.expression;
-  if (node.id.startsWith("_") && node.tex) return node.tex;
-  return `\\operatorname{${node.op}}\\left(${parents.map(nodeTex).join(", ")}\\right)`;
+/** The right-hand side the student wrote for a named node (z = w*x + b), as read: w·x + b. */
+function writtenExpression(node, program) {
+  const line = (program || "").split("\n")[node.line - 1] || "";
+  const match = new RegExp(`^\\s*${node.id}\\s*=(?!=)(.*)$`).exec(line.replace(/#.*/, ""));
+  if (!match) return "";
+  return match[1].trim().replace(/\*\*/g, "^").replace(/\*/g, "·").replace(/-/g, "−");
+}
+
+/** The computation that made a node: a formula part, or the line the student wrote. */
+function expressionPart(node, parents, program) {
+  if (node.expression) return math(node.expression);
+  if (node.id.startsWith("_") && node.tex) return math(node.tex);
+  const written = writtenExpression(node, program);
+  if (written) return written;
+  return math(`\\operatorname{${node.op}}\\left(${parents.map(nodeTex).join(", ")}\\right)`);
 }
 
 /** One sentence for a forward step: the node's formula with its numbers. */
-function forwardParts(graph, node) {
+function forwardParts(graph, node, program = "") {
   const name = math(node.tex || node.id);
   if (node.op === "const") return ["Forward: the constant ", name, "."];
   if (node.op === "input")
     return ["Forward: ", name, " is an input, ", name, ` = ${shown(node, "value")}.`];
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const parents = node.parents.map((p) => byId.get(p));
-  const formula = expressionTex(node, parents);
+  const formula = expressionPart(node, parents, program);
   const head =
-    formula === node.tex ? ["Forward: ", math(formula)] : ["Forward: ", name, " = ", math(formula)];
-  const numbers = parents.map((p) => `${texText(nodeTex(p))} = ${shown(p, "value")}`).join(", ");
+    formula.tex === node.tex ? ["Forward: ", formula] : ["Forward: ", name, " = ", formula];
+  const numbers = parents.map((p) => `${nodeTitle(p)} = ${shown(p, "value")}`).join(", ");
   return [...head, ` = ${shown(node, "value")}`, parents.length ? `, with ${numbers}.` : "."];
 }
 
@@ -58,10 +68,10 @@ function backwardParts(graph, node) {
 }
 
 /** The narration at step `cursor` (1..n forward, n+1..2n backward) of a graph of n nodes. */
-function stepParts(graph, cursor) {
+function stepParts(graph, cursor, program = "") {
   const n = graph.nodes.length;
   const node = graph.nodes[cursor <= n ? cursor - 1 : 2 * n - cursor];
-  const parts = cursor <= n ? forwardParts(graph, node) : backwardParts(graph, node);
+  const parts = cursor <= n ? forwardParts(graph, node, program) : backwardParts(graph, node);
   return cursor === 2 * n ? [...parts, " The backward pass is complete."] : parts;
 }
 
