@@ -171,6 +171,20 @@ def test_the_schema_is_created_once_with_its_version(pg_app, pg_url, tmp_path):
     assert columns["created_at"] == "timestamp with time zone"
 
 
+def test_a_version_1_database_upgrades_in_place_keeping_every_attempt(pg_cluster):
+    from tests.migrations import check_upgraded, make_version_1_database
+
+    admin = create_engine(pg_cluster("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE upgrade"))
+    admin.dispose()
+    engine = create_engine(pg_cluster("upgrade"))
+    make_version_1_database(engine)
+    assert init_schema(engine) == 1 and get_schema_version(engine) == SCHEMA_VERSION
+    check_upgraded(engine)
+    engine.dispose()
+
+
 def test_servers_starting_together_create_the_schema_once(pg_cluster):
     # The advisory lock: without it, concurrent CREATE TABLEs collide in PostgreSQL's catalogue.
     engine = create_engine(pg_cluster("race"))

@@ -1,0 +1,45 @@
+"""A database as the first release made it (schema version 1: the quiz only), for upgrade tests."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+
+from webapp.schema import attempts, graph_attempts, learners, metadata, quiz_rounds, schema_version
+
+VERSION_1_TABLES = [schema_version, learners, quiz_rounds, attempts]
+
+
+def make_version_1_database(engine, answers=25):
+    """Create the version-1 tables and store `answers` quiz attempts of one learner."""
+    now = datetime.now(UTC)
+    metadata.create_all(engine, tables=VERSION_1_TABLES)
+    with engine.begin() as conn:
+        conn.execute(insert(schema_version).values(version=1, applied_at=now))
+        conn.execute(insert(learners).values(id="a" * 32, created_at=now))
+        conn.execute(
+            insert(quiz_rounds).values(
+                learner="a" * 32, lesson="chain-rule-in-networks", round=1, started_at=now
+            )
+        )
+        for k in range(answers):
+            conn.execute(
+                insert(attempts).values(
+                    learner="a" * 32,
+                    lesson="chain-rule-in-networks",
+                    question=f"q{k}",
+                    choice="a",
+                    correct=k % 2 == 0,
+                    round=1,
+                    created_at=now,
+                )
+            )
+
+
+def check_upgraded(engine, answers=25):
+    """The upgrade kept every attempt and added the Your-turn table, empty."""
+    with engine.connect() as conn:
+        kept = conn.execute(select(attempts.c.question).order_by(attempts.c.id)).scalars().all()
+        assert kept == [f"q{k}" for k in range(answers)]
+        assert conn.execute(select(graph_attempts)).all() == []
+        versions = conn.execute(select(schema_version.c.version)).scalars().all()
+    assert sorted(versions) == [1, 2]
