@@ -3,6 +3,7 @@
 import json
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -11,6 +12,8 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 from werkzeug.http import HTTP_STATUS_CODES
+
+from webapp.store import StoreError
 
 
 class ApiError(Exception):
@@ -106,6 +109,22 @@ def init_app(app: Flask) -> None:
             return response
         template = "errors/404.html" if exc.code == 404 else "errors/error.html"
         return render_template(template, error=exc), exc.code
+
+    @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(StoreError)
+    def handle_database_error(exc: Exception):
+        # The database did not answer (or refused): a 503 in words, for every route, so no view
+        # needs a try of its own. Writes commit in one transaction, so nothing half-done stays.
+        app.logger.exception("Database error on %s %s", request.method, request.path)
+        if request.method in ("GET", "HEAD"):
+            message = "This could not be read just now: the database did not answer. Please "
+            message += "reload in a moment."
+        else:
+            message = "This could not be saved just now: the database did not answer. Please "
+            message += "try again in a moment."
+        if _wants_json():
+            return error_response(503, message)
+        return render_template("errors/error.html", error=None), 503
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -349,14 +349,36 @@ def test_the_wrong_method_is_a_json_405(client):
     assert response.get_json()["error"] == "Method Not Allowed"
 
 
-def test_a_database_failure_is_a_503_in_words_not_a_500(app, client, monkeypatch):
+@pytest.mark.parametrize(
+    ("method", "url", "broken_call", "words"),
+    [
+        ("post", answer_url("neuron-dw"), "record_attempt", "could not be saved"),
+        ("post", f"{QUIZ}/reset", "start_round", "could not be saved"),
+        ("get", QUIZ, "round_state", "could not be read"),
+    ],
+)
+def test_a_database_failure_is_a_503_in_words_not_a_500(
+    app, client, monkeypatch, method, url, broken_call, words
+):
     def broken(*_args, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(app.extensions["store"], "record_attempt", broken)
-    response = client.post(answer_url("neuron-dw"), json={"choice": "a"})
+    client.get(QUIZ)  # a learner with a cookie, so Try again reaches the database
+    monkeypatch.setattr(app.extensions["store"], broken_call, broken)
+    response = getattr(client, method)(url, json={"choice": "a"} if method == "post" else None)
     assert response.status_code == 503
-    assert "could not be saved" in response.get_json()["message"]
+    body = response.get_json()
+    assert set(body) == {"error", "message"} and body["error"] == "Service Unavailable"
+    assert words in body["message"]
+
+
+def test_a_database_failure_on_a_page_is_a_503_page(app, client, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr("webapp.pages.render_template", broken)
+    response = client.get("/")
+    assert response.status_code == 503 and response.mimetype == "text/html"
 
 
 # --- The learner cookie and the secret key ---------------------------------------------------

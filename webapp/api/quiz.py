@@ -6,16 +6,14 @@ is stored, committed, before the response is sent.
 """
 
 from flask import Flask, current_app, jsonify
-from sqlalchemy.exc import SQLAlchemyError
 
 from lessonengine.assessment.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
 from webapp.api import bp
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner
 from webapp.limits import write_limit
-from webapp.store import AlreadyAnswered, RoundState, StoreError, get_store
+from webapp.store import AlreadyAnswered, RoundState, get_store
 
-SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
 ALREADY_ANSWERED = (
     "You already answered this question in this round, and that first answer is the one that "
     "counts. Try again starts a new round."
@@ -95,20 +93,12 @@ def _private(response):
     return response
 
 
-def _round_state_or_503(learner: str, lesson: str) -> RoundState:
-    try:
-        return get_store().round_state(learner, lesson)
-    except SQLAlchemyError:
-        current_app.logger.exception("Reading quiz progress failed")
-        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
-
-
 @bp.get("/lessons/<lesson>/quiz")
 def get_quiz(lesson: str):
     """The lesson's quiz questions, without answers, and the learner's progress."""
     quiz = _quiz_or_404(lesson)
     learner = current_learner()
-    state = _round_state_or_503(learner, lesson)
+    state = get_store().round_state(learner, lesson)
     return _private(jsonify(_quiz_payload(quiz, learner, state)))
 
 
@@ -140,11 +130,8 @@ def answer_question(lesson: str, question: str):
     except AlreadyAnswered:
         # The reply must agree with what is stored: the first answer stands, unchanged, and the
         # progress sent along lets the page show it.
-        state = _round_state_or_503(learner, lesson)
+        state = store.round_state(learner, lesson)
         raise ApiError(409, ALREADY_ANSWERED, progress=_progress(quiz, state)) from None
-    except SQLAlchemyError:
-        current_app.logger.exception("Storing a quiz answer failed")
-        raise ApiError(503, SAVE_FAILED) from None
     payload = {
         "correct": result.correct,
         "correct_choice": result.correct_choice,
@@ -166,10 +153,6 @@ def reset_quiz(lesson: str):
         learner = current_learner()
         return _private(jsonify(_quiz_payload(quiz, learner, RoundState(round=1, answers={}))))
     store = get_store()
-    try:
-        store.start_round(learner, lesson)
-        state = store.round_state(learner, lesson)
-    except (SQLAlchemyError, StoreError):
-        current_app.logger.exception("Starting a quiz round failed")
-        raise ApiError(503, "The quiz could not start over just now. Please try again.") from None
+    store.start_round(learner, lesson)
+    state = store.round_state(learner, lesson)
     return _private(jsonify(_quiz_payload(quiz, learner, state)))
