@@ -2,8 +2,9 @@
 
 A lesson's quiz lives next to the lesson as `<lesson>.quiz.yaml`: a list of questions, each with
 a prompt, choices that each carry their own feedback, the id of the correct choice and an
-explanation. Anything malformed is a `QuizError` that names the file and the problem. Pure Python:
-the web layer decides what the student may see and when.
+explanation. It is read as the lessons are (`lessonengine.content.files`): anything malformed is
+a ContentError that names the file and the problem. Pure Python: the web layer decides what the
+student may see and when.
 """
 
 import hashlib
@@ -15,9 +16,7 @@ from math import factorial, gcd
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
-from lessonengine.content.frontmatter import yaml_problem
+from lessonengine.content.files import ContentError, check_keys, read_yaml
 
 QUIZ_SUFFIX = ".quiz.yaml"
 MIN_CHOICES = 2
@@ -26,20 +25,13 @@ MAX_CHOICES = 6
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
 
-_QUIZ_KEYS = {"lesson", "questions"}
-_QUESTION_KEYS = {"id", "prompt", "choices", "correct", "explanation"}
-_CHOICE_KEYS = {"id", "text", "feedback"}
+# Each key's kind, as `check_keys` reads it: str is non-empty text, list a non-empty list.
+_QUIZ_KEYS = {"questions": list}
+_QUIZ_OPTIONAL = {"lesson": str}
+_QUESTION_KEYS = {"id": str, "prompt": str, "choices": list, "correct": str, "explanation": str}
+_CHOICE_KEYS = {"id": str, "text": str, "feedback": str}
 
 T = TypeVar("T")
-
-
-class QuizError(ValueError):
-    """A quiz file that cannot be used: `path` names the file, `problem` says what is wrong."""
-
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = str(path)
-        self.problem = problem
 
 
 class UnknownChoice(LookupError):
@@ -85,7 +77,7 @@ class Quiz:
     def rendered(self, render: Callable[[str], str]) -> "Quiz":
         """A copy with every text (prompt, choices, feedback, explanation) passed through `render`.
 
-        `render` turns Markdown with TeX into HTML; a text it refuses is a QuizError that names
+        `render` turns Markdown with TeX into HTML; a text it refuses is a ContentError naming
         the file and the question, so a bad formula stops the app at start-up, not a student.
         """
         questions = []
@@ -96,7 +88,7 @@ class Quiz:
                 try:
                     return render(text)
                 except Exception as exc:  # the renderer's own error type is not ours to know
-                    raise QuizError(self.path, f"{where}, {field}: {exc}") from exc
+                    raise ContentError(self.path, f"{where}, {field}: {exc}") from exc
 
             choices = tuple(
                 replace(
@@ -131,21 +123,6 @@ class Grade:
 # --- Loading and checking ---------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key given twice is an error instead of a silent win."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} appears twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def quiz_path(content_dir, lesson: str) -> Path:
     """Where the quiz of `lesson` lives: next to the lesson, in the content folder."""
     return Path(content_dir) / f"{lesson}{QUIZ_SUFFIX}"
@@ -156,113 +133,85 @@ def load_quiz(path, lesson: str | None = None) -> Quiz:
     path = Path(path)
     if lesson is None:
         lesson = path.name.removesuffix(QUIZ_SUFFIX)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise QuizError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise QuizError(path, f"the file is not UTF-8 text: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader underneath
-    except yaml.YAMLError as exc:
-        raise QuizError(path, f"not valid YAML: {_yaml_message(exc)}") from None
-    return parse_quiz(data, path, lesson)
-
-
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    problem, line = yaml_problem(exc)
-    if line is not None:
-        return f"{problem} (line {line}, column {exc.problem_mark.column + 1})"
-    return problem
+    return parse_quiz(read_yaml(path), path, lesson)
 
 
 def parse_quiz(data, path, lesson: str) -> Quiz:
-    """Check the structure read from a quiz file and build the Quiz, or raise QuizError."""
-
-    def fail(problem: str):
-        raise QuizError(path, problem)
-
+    """Check the structure read from a quiz file and build the Quiz, or raise ContentError."""
     if not isinstance(data, dict):
-        fail("the file must be a mapping with a 'questions' list")
-    _check_keys(data, _QUIZ_KEYS, "the file", fail)
+        raise ContentError(path, "the file must be a mapping with a 'questions' list")
+    check_keys(data, path, _QUIZ_KEYS, _QUIZ_OPTIONAL)
     if "lesson" in data and data["lesson"] != lesson:
-        fail(f"'lesson' is {data['lesson']!r}, but the file belongs to the lesson {lesson!r}")
-    raw_questions = data.get("questions")
-    if not isinstance(raw_questions, list) or not raw_questions:
-        fail("'questions' must be a non-empty list")
+        raise ContentError(
+            path, f"'lesson' is {data['lesson']!r}, but the file belongs to the lesson {lesson!r}"
+        )
 
     questions = []
-    for number, raw in enumerate(raw_questions, start=1):
-        question = _parse_question(raw, f"question {number}", fail)
+    for number, raw in enumerate(data["questions"], start=1):
+        question = _parse_question(raw, f"question {number}", path)
         if any(q.id == question.id for q in questions):
-            fail(f"question {number}: the id {question.id!r} is used by an earlier question")
+            raise ContentError(
+                path, f"question {number}: the id {question.id!r} is used by an earlier question"
+            )
         questions.append(question)
     return Quiz(lesson=lesson, questions=tuple(questions), path=str(path))
 
 
-def _parse_question(raw, where: str, fail) -> Question:
+def _parse_question(raw, where: str, path) -> Question:
     if not isinstance(raw, dict):
-        fail(f"{where}: must be a mapping with id, prompt, choices, correct and explanation")
-    qid = _check_id(raw.get("id"), f"{where}: 'id'", fail)
+        raise ContentError(
+            path, f"{where}: must be a mapping with id, prompt, choices, correct and explanation"
+        )
+    qid = _check_id(raw.get("id"), f"{where}: 'id'", path)
     where = f"{where} ({qid})"
-    _check_keys(raw, _QUESTION_KEYS, where, fail)
-    prompt = _check_text(raw.get("prompt"), f"{where}: 'prompt'", fail)
-    explanation = _check_text(raw.get("explanation"), f"{where}: 'explanation'", fail)
-
-    raw_choices = raw.get("choices")
-    if not isinstance(raw_choices, list):
-        fail(f"{where}: 'choices' must be a list")
+    check_keys(raw, path, _QUESTION_KEYS, at=f"{where}: ")
+    raw_choices = raw["choices"]
     if not MIN_CHOICES <= len(raw_choices) <= MAX_CHOICES:
-        fail(
+        raise ContentError(
+            path,
             f"{where}: has {len(raw_choices)} choices; "
-            f"a question needs {MIN_CHOICES} to {MAX_CHOICES}"
+            f"a question needs {MIN_CHOICES} to {MAX_CHOICES}",
         )
     choices = []
     for number, raw_choice in enumerate(raw_choices, start=1):
         cwhere = f"{where}, choice {number}"
         if not isinstance(raw_choice, dict):
-            fail(f"{cwhere}: must be a mapping with id, text and feedback")
-        cid = _check_id(raw_choice.get("id"), f"{cwhere}: 'id'", fail)
+            raise ContentError(path, f"{cwhere}: must be a mapping with id, text and feedback")
+        cid = _check_id(raw_choice.get("id"), f"{cwhere}: 'id'", path)
         cwhere = f"{where}, choice {cid}"
-        _check_keys(raw_choice, _CHOICE_KEYS, cwhere, fail)
-        text = _check_text(raw_choice.get("text"), f"{cwhere}: 'text'", fail)
         # Every choice teaches: a wrong one says what went wrong, the right one says why.
-        feedback = _check_text(raw_choice.get("feedback"), f"{cwhere}: 'feedback'", fail)
+        check_keys(raw_choice, path, _CHOICE_KEYS, at=f"{cwhere}: ")
+        text, feedback = raw_choice["text"].strip(), raw_choice["feedback"].strip()
         for earlier in choices:
             if earlier.id == cid:
-                fail(f"{cwhere}: the id {cid!r} is used by an earlier choice")
-            if earlier.text.strip() == text.strip():
-                fail(f"{cwhere}: the same text as choice {earlier.id}")
+                raise ContentError(path, f"{cwhere}: the id {cid!r} is used by an earlier choice")
+            if earlier.text == text:
+                raise ContentError(path, f"{cwhere}: the same text as choice {earlier.id}")
         choices.append(Choice(id=cid, text=text, feedback=feedback))
 
     correct = raw.get("correct")
     ids = [c.id for c in choices]
     if correct not in ids:
-        fail(f"{where}: 'correct' is {correct!r}, not one of its choices ({', '.join(ids)})")
+        raise ContentError(
+            path, f"{where}: 'correct' is {correct!r}, not one of its choices ({', '.join(ids)})"
+        )
     return Question(
-        id=qid, prompt=prompt, choices=tuple(choices), correct=correct, explanation=explanation
+        id=qid,
+        prompt=raw["prompt"].strip(),
+        choices=tuple(choices),
+        correct=correct,
+        explanation=raw["explanation"].strip(),
     )
 
 
-def _check_keys(mapping: dict, allowed: set, where: str, fail) -> None:
-    unknown = sorted(str(k) for k in mapping if k not in allowed)
-    if unknown:
-        fail(f"{where}: unknown key {', '.join(map(repr, unknown))} (allowed: {sorted(allowed)})")
-
-
-def _check_id(value, where: str, fail) -> str:
+def _check_id(value, where: str, path) -> str:
     if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > MAX_ID_LENGTH:
-        fail(
+        raise ContentError(
+            path,
             f"{where} must be a short slug of lowercase letters, digits and hyphens "
-            f"(like 'neuron-dw'), not {value!r}"
+            f"(like 'neuron-dw'), not {value!r}",
         )
     return value
-
-
-def _check_text(value, where: str, fail) -> str:
-    if not isinstance(value, str) or not value.strip():
-        fail(f"{where} must be non-empty text")
-    return value.strip()
 
 
 def load_quizzes(content_dir, lessons: Iterable[str] | None = None) -> dict[str, Quiz]:
@@ -279,7 +228,7 @@ def load_quizzes(content_dir, lessons: Iterable[str] | None = None) -> dict[str,
     for path in files:
         lesson = path.name.removesuffix(QUIZ_SUFFIX)
         if known is not None and lesson not in known:
-            raise QuizError(path, f"there is no lesson {lesson!r} in the course for this quiz")
+            raise ContentError(path, f"there is no lesson {lesson!r} in the course for this quiz")
         quizzes[lesson] = load_quiz(path, lesson)
     return quizzes
 
@@ -338,7 +287,6 @@ __all__ = [
     "Grade",
     "Question",
     "Quiz",
-    "QuizError",
     "UnknownChoice",
     "choice_order",
     "grade",

@@ -1,6 +1,6 @@
 """Content: the course and its lessons as Markdown files, checked and rendered with KaTeX once."""
 
-from lessonengine.content.frontmatter import ContentError, split_front_matter
+from lessonengine.content.files import ContentError, split_front_matter
 from lessonengine.content.lessons import (
     Course,
     Lesson,

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
@@ -27,11 +26,12 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from lessonengine.content.blocks import Problem, block_html
-from lessonengine.content.frontmatter import (
+from lessonengine.content.files import (
     ContentError,
     check_keys,
+    read_text,
+    read_yaml,
     split_front_matter,
-    yaml_problem,
 )
 from lessonengine.content.texmath import TexError, render_tex
 
@@ -130,8 +130,8 @@ VIDEO_OPTIONAL = {"src": str}
 
 
 def _parse_meta(meta: dict, path) -> tuple[Video, dict[str, GlossaryEntry]]:
-    check_keys(meta, "", LESSON_KEYS, LESSON_OPTIONAL, path)
-    check_keys(meta["video"], "video.", VIDEO_KEYS, VIDEO_OPTIONAL, path)
+    check_keys(meta, path, LESSON_KEYS, LESSON_OPTIONAL)
+    check_keys(meta["video"], path, VIDEO_KEYS, VIDEO_OPTIONAL, prefix="video.")
     video = Video(**meta["video"])
     glossary = {}
     for term_id, entry in (meta.get("glossary") or {}).items():
@@ -141,7 +141,7 @@ def _parse_meta(meta: dict, path) -> tuple[Video, dict[str, GlossaryEntry]]:
             entry = {"definition": entry}
         if not isinstance(entry, dict):
             raise ContentError(path, f"'glossary.{term_id}' must be a mapping with a definition")
-        check_keys(entry, f"glossary.{term_id}.", {"definition": str}, {"term": str}, path)
+        check_keys(entry, path, {"definition": str}, {"term": str}, prefix=f"glossary.{term_id}.")
         try:
             definition = render_inline(entry["definition"])
         except (TexError, ContentError) as exc:
@@ -370,13 +370,7 @@ def load_lesson(path: Path, course_id: str) -> Lesson:
     """Read, check and render one lesson file; raise ContentError naming the file."""
     path = Path(path)
     lesson_id = path.stem
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ContentError(path, f"cannot read the lesson file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ContentError(path, "the file is not UTF-8 text") from None
-    meta, body, offset = split_front_matter(text, path)
+    meta, body, offset = split_front_matter(read_text(path), path)
     video, glossary = _parse_meta(meta, path)
     if meta["course"] != course_id:
         raise ContentError(
@@ -415,20 +409,12 @@ def load_course(content_dir) -> Course:
     """Load `course.yaml` and every lesson it lists, in its order; raise ContentError."""
     content_dir = Path(content_dir)
     path = content_dir / COURSE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentError(path, f"cannot read the course file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        problem, line = yaml_problem(exc)
-        raise ContentError(path, f"not valid YAML: {problem}", line) from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(path, "the course file must be a YAML mapping")
-    check_keys(data, "", {"id": str, "title": str, "lessons": list}, {"description": str}, path)
+    check_keys(data, path, {"id": str, "title": str, "lessons": list}, {"description": str})
     if not SLUG.match(data["id"]):
         raise ContentError(path, f"course id {data['id']!r} must be lower-case-with-dashes")
-    if not data["lessons"]:
-        raise ContentError(path, "'lessons' must be a non-empty list of lesson ids")
     ids = data["lessons"]
     for lesson_id in ids:
         if not isinstance(lesson_id, str) or not SLUG.match(lesson_id):

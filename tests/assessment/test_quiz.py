@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lessonengine.assessment.quiz import (
-    QuizError,
     UnknownChoice,
     choice_order,
     grade,
@@ -17,6 +16,7 @@ from lessonengine.assessment.quiz import (
     load_quizzes,
     quiz_path,
 )
+from lessonengine.content import ContentError
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
@@ -161,7 +161,7 @@ BROKEN = {
 def test_a_broken_file_is_a_quiz_error_naming_the_file(tmp_path, case):
     text, expected = BROKEN[case]
     path = write(tmp_path, text)
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(ContentError) as caught:
         load_quiz(path)
     message = str(caught.value)
     assert str(path) in message, message
@@ -171,19 +171,19 @@ def test_a_broken_file_is_a_quiz_error_naming_the_file(tmp_path, case):
 def test_a_repeated_question_id_is_an_error(tmp_path):
     body = VALID.split("questions:\n", 1)[1]
     path = write(tmp_path, VALID + body)
-    with pytest.raises(QuizError, match="used by an earlier question"):
+    with pytest.raises(ContentError, match="used by an earlier question"):
         load_quiz(path)
 
 
 def test_a_quiz_for_a_lesson_not_in_the_course_is_an_error(tmp_path):
     write(tmp_path, VALID)
-    with pytest.raises(QuizError, match="no lesson 'demo' in the course") as caught:
+    with pytest.raises(ContentError, match="no lesson 'demo' in the course") as caught:
         load_quizzes(tmp_path, ["another-lesson"])
     assert "demo.quiz.yaml" in str(caught.value)
 
 
 def test_a_missing_file_is_an_error_naming_it(tmp_path):
-    with pytest.raises(QuizError, match="cannot read") as caught:
+    with pytest.raises(ContentError, match="cannot read") as caught:
         load_quiz(tmp_path / "gone.quiz.yaml")
     assert "gone.quiz.yaml" in str(caught.value)
 
@@ -193,7 +193,7 @@ def test_a_formula_katex_refuses_names_the_file_and_question(tmp_path):
 
     path = write(tmp_path, VALID.replace("What is $1 + 1$?", r"What is $\frac{1$?"))
     quiz = load_quiz(path)
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(ContentError) as caught:
         quiz.rendered(render_inline)
     message = str(caught.value)
     assert str(path) in message and "question 1 (first), prompt" in message, message
