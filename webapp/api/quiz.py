@@ -9,6 +9,14 @@ from flask import Flask, current_app, jsonify
 
 from lessonengine.assessment.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
 from webapp.api import bp
+from webapp.api.openapi import (
+    error_response,
+    error_responses,
+    error_schema,
+    json_body,
+    ok,
+    ref,
+)
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner
 from webapp.limits import write_limit
@@ -156,3 +164,192 @@ def reset_quiz(lesson: str):
     store.start_round(learner, lesson)
     state = store.round_state(learner, lesson)
     return _private(jsonify(_quiz_payload(quiz, learner, state)))
+
+
+# --- The OpenAPI section of these routes ---------------------------------------------------
+
+
+def openapi_section():
+    """These routes' part of the OpenAPI document: (paths, schemas)."""
+
+    def quiz_error(description):
+        return error_response("QuizError", description)
+
+    answered = {
+        "type": "object",
+        "description": "An answered question: the first answer of the round, what was right "
+        "and why. Only answered questions appear, so nothing is given away early.",
+        "required": ["choice", "correct", "correct_choice", "feedback", "explanation"],
+        "properties": {
+            "choice": {"type": "string"},
+            "correct": {"type": "boolean"},
+            "correct_choice": {"type": "string"},
+            "feedback": {"type": "string", "description": "HTML: the feedback for `choice`."},
+            "explanation": {"type": "string", "description": "HTML."},
+        },
+    }
+    schemas = {
+        "QuizError": error_schema(
+            "An Error; for a bad choice, `choices` lists the question's ids.",
+            choices={"type": "array", "items": {"type": "string"}},
+        ),
+        "QuizConflict": {
+            **error_schema(
+                "The question already has an answer in this round: that first answer stands "
+                "(Try again starts a new round); `progress` shows it, as stored.",
+                progress=ref("QuizProgress"),
+            ),
+            "required": ["error", "message", "progress"],
+        },
+        "QuizAnswered": answered,
+        "QuizProgress": {
+            "type": "object",
+            "description": "The learner's place in the current round (kept on the server, so a "
+            "reload finds it).",
+            "required": ["round", "answered", "score", "total", "current", "missed"],
+            "properties": {
+                "round": {"type": "integer", "minimum": 1, "description": "Try again adds one."},
+                "answered": {
+                    "type": "object",
+                    "description": "By question id.",
+                    "additionalProperties": ref("QuizAnswered"),
+                },
+                "score": {"type": "integer", "minimum": 0},
+                "total": {"type": "integer", "minimum": 1},
+                "current": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "description": "Index of the first unanswered question; null when done.",
+                },
+                "missed": {
+                    "type": "array",
+                    "description": "Ids of the questions answered wrongly, in quiz order.",
+                    "items": {"type": "string"},
+                },
+            },
+        },
+        "Quiz": {
+            "type": "object",
+            "description": "The questions without their answers, each with its choices in this "
+            "learner's order for this round, and the learner's progress.",
+            "required": ["lesson", "questions", "progress"],
+            "properties": {
+                "lesson": {"type": "string"},
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "prompt", "choices"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "prompt": {"type": "string", "description": "HTML (KaTeX math)."},
+                            "choices": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id", "text"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "text": {"type": "string", "description": "HTML."},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "progress": ref("QuizProgress"),
+            },
+        },
+        "QuizAnswerRequest": {
+            "type": "object",
+            "required": ["choice"],
+            "properties": {"choice": {"type": "string", "examples": ["a"]}},
+        },
+        "QuizResult": {
+            "type": "object",
+            "required": ["correct", "correct_choice", "feedback", "explanation", "progress"],
+            "properties": {
+                "correct": {"type": "boolean"},
+                "correct_choice": {"type": "string"},
+                "feedback": {"type": "string", "description": "HTML: for the chosen answer."},
+                "explanation": {"type": "string", "description": "HTML."},
+                "progress": ref("QuizProgress"),
+            },
+        },
+    }
+    lesson = {
+        "name": "lesson",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "examples": ["chain-rule-in-networks"]},
+    }
+    question = {
+        "name": "question",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "examples": ["neuron-dw"]},
+    }
+    not_found = quiz_error("No quiz for this lesson, or no such question.")
+    unavailable = quiz_error("The database could not be reached; try again.")
+    too_many = quiz_error(
+        "More writes in the last minute than this learner's limit or this address's limit "
+        "allows; Retry-After says when to try again."
+    )
+    cookie = (
+        "The learner is anonymous: a random id in a signed, HttpOnly, SameSite=Lax session "
+        "cookie, set on the first call."
+    )
+    paths = {
+        "/api/lessons/{lesson}/quiz": {
+            "get": {
+                "summary": "The lesson's quiz questions, without answers, and the progress.",
+                "description": cookie,
+                "operationId": "getQuiz",
+                "parameters": [lesson],
+                "responses": {
+                    "200": ok("The quiz.", ref("Quiz")),
+                    "404": not_found,
+                    "503": unavailable,
+                },
+            }
+        },
+        "/api/lessons/{lesson}/quiz/{question}/answer": {
+            "post": {
+                "summary": "Answer one question: graded, stored, then explained.",
+                "description": cookie + " The attempt is committed before the answer is sent. "
+                "A question takes one answer a round: a second one is refused with 409 and the "
+                "stored progress, and nothing is stored.",
+                "operationId": "answerQuizQuestion",
+                "parameters": [lesson, question],
+                "requestBody": json_body(ref("QuizAnswerRequest"), "The chosen answer's id."),
+                "responses": {
+                    "200": ok("Right or not, the feedback and why.", ref("QuizResult")),
+                    "400": quiz_error(
+                        "Missing or unknown choice, or a body that is not a JSON object."
+                    ),
+                    "404": not_found,
+                    "409": error_response(
+                        "QuizConflict", "Already answered in this round; nothing was stored."
+                    ),
+                    **error_responses(413, 415),
+                    "429": too_many,
+                    "503": unavailable,
+                },
+            }
+        },
+        "/api/lessons/{lesson}/quiz/reset": {
+            "post": {
+                "summary": "Try again: start a new round, the choices in a new order.",
+                "description": cookie + " Earlier answers stay stored. No body is needed.",
+                "operationId": "resetQuiz",
+                "parameters": [lesson],
+                "responses": {
+                    "200": ok("The quiz, in its new round.", ref("Quiz")),
+                    "404": not_found,
+                    "429": too_many,
+                    "503": unavailable,
+                },
+            }
+        },
+    }
+    return paths, schemas
