@@ -34,7 +34,7 @@ import {
   readUrlState,
   writeUrlState,
 } from "./playground.js";
-import { loadKatex, partsHtml } from "./tex.js";
+import { katexReady, loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
 
 // The engine's three endpoints: presets, a whole graph, and one node with its local gradients.
@@ -188,6 +188,7 @@ function mount(element, config = {}) {
 
   function select(id) {
     load(id, performance.now()); // ask first, draw while the engine answers
+    if (!katexReady()) typeset();
     const details = state.selected === id ? state.details : null;
     set({ selected: id, focused: id, current: null, details });
   }
@@ -356,7 +357,11 @@ function mount(element, config = {}) {
   });
   element.addEventListener("graph:set-values", setValues);
   // KaTeX loads when the student comes to the widget, so the first panel is typeset at once.
-  const typeset = () => loadKatex().then(() => draw());
+  // Should it fail to load, every formula keeps showing its plain reading.
+  const typeset = () =>
+    loadKatex()
+      .then(() => draw())
+      .catch(() => {});
   for (const name of ["pointerover", "focusin", "touchstart"])
     element.addEventListener(name, typeset, { once: true, passive: true });
 
