@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from lessonengine.engine.ops import OPS, unbroadcast
-from lessonengine.engine.program import CONST, INPUT
+from lessonengine.engine.program import CONST
 from lessonengine.engine.tex import name_tex, node_text, operand_tex
 
 QUANTITIES = ("grad", "local_grad", "signal")
@@ -151,10 +151,6 @@ class Step:
         if len(edges) == 1:
             return rule(self.graph, edges[0][0], edges[0][1])
         return ""
-
-    @property
-    def is_input(self):
-        return self.node.op == INPUT
 
     @property
     def row(self):

@@ -167,8 +167,8 @@ def _make_markdown() -> MarkdownIt:
     container_plugin(md, "block", validate=lambda params, *_: True, render=_render_block_token)
     for kind in MATH_TOKENS:
         md.add_render_rule(kind, _render_math)
-    md.add_render_rule("link_open", _render_link_open)
-    md.add_render_rule("link_close", _render_link_close)
+    md.add_render_rule("link_open", _render_link)
+    md.add_render_rule("link_close", _render_link)
     return md
 
 
@@ -198,24 +198,18 @@ def _glue_punctuation(children: list[Token]) -> None:
                 after.content = after.content[match.end() :]
 
 
-def _render_link_open(self, tokens, idx, options, env) -> str:
+def _render_link(self, tokens, idx, options, env) -> str:
+    # A glossary term's link opens a button and closes it with the definition as its tooltip.
     token = tokens[idx]
     entry = token.meta.get("term")
     if entry is None:
         return self.renderToken(tokens, idx, options, env)
     tip = token.meta["tip"]
-    return (
-        '<span class="term" data-widget="glossary">'
-        f'<button type="button" class="term-button" aria-describedby="{tip}">'
-    )
-
-
-def _render_link_close(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    entry = token.meta.get("term")
-    if entry is None:
-        return self.renderToken(tokens, idx, options, env)
-    tip = token.meta["tip"]
+    if token.type == "link_open":
+        return (
+            '<span class="term" data-widget="glossary">'
+            f'<button type="button" class="term-button" aria-describedby="{tip}">'
+        )
     return (
         f'</button><span class="term-definition" role="tooltip" id="{tip}">'
         f"{entry.definition_html}</span></span>"

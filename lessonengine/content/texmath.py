@@ -18,8 +18,6 @@ import sys
 import threading
 from collections import OrderedDict
 
-KATEX_VERSION = "0.19.1"
-
 # A formula that takes longer than this to typeset is a bug (or an attack), not a formula.
 RENDER_TIMEOUT_SEC = 5.0
 # Starting the child (Python, V8, KaTeX's 270 KB script) takes well under this.

@@ -338,16 +338,6 @@ class Graph:
 
         return json_text(self, node_id)
 
-    def to_dict(self):
-        from lessonengine.engine.views import graph_view
-
-        return graph_view(self)
-
-    def node_dict(self, node_id):
-        from lessonengine.engine.views import node_view
-
-        return node_view(self, node_id)
-
     # --- Looking at one node ---------------------------------------------------------------------
 
     def node(self, node_id):

@@ -80,7 +80,6 @@ class Op:
     role: object  # a sentence, or role(ndims) -> sentence
     kind: str = ELEMENTWISE
     vjps: tuple = ()  # empty: upstream times local for every parent
-    arg_names: tuple = ("a", "b")  # the letters of the rules in the docs and the op table test
     ranges: tuple = ()
     domain: str = ""
     grad_domains: tuple = ()
@@ -312,7 +311,6 @@ _ROWS = [
         local_grads=(lambda out, a, b: b, lambda out, a, b: a),
         rules=(D + " = $b", E + " = $a"),
         role="Multiply sends each input the other input times the upstream gradient.",
-        arg_names=("w", "x"),
         exprs=("$b", "$a"),
     ),
     Op(
@@ -338,7 +336,6 @@ _ROWS = [
         role="A power sends its base n times the base to the power n − 1 times the upstream "
         "gradient, and its exponent the power times the natural log of the base (a number "
         "written in the program gets nothing).",
-        arg_names=("a", "n"),
         domain="a power with an exponent that is not a whole number needs a base that is not "
         "negative, and a negative power needs a base that is not zero",
         grad_domains=("", "the gradient of the exponent, a^n ln a, needs a positive base"),
@@ -375,7 +372,6 @@ _ROWS = [
         vjps=(_matmul_vjp_a, _matmul_vjp_b),
         rules=(_matmul_rule(0), _matmul_rule(1)),
         role=_matmul_role,
-        arg_names=("W", "a"),
     ),
     Op(
         "transpose",
@@ -493,7 +489,6 @@ _ROWS = [
         role="Binary cross-entropy starts the backward pass: each prediction p gets "
         "(p − t)/(p(1 − p)) over the number of elements N, which a sigmoid before it turns into "
         "(p − t)/N.",
-        arg_names=("p", "t"),
         ranges=(PROBABILITY, LABEL),
         domain="bce needs every prediction strictly between 0 and 1 (no clipping is applied: a "
         "sigmoid that rounds to exactly 0 or 1 cannot be scored)",
@@ -508,7 +503,6 @@ _ROWS = [
         rules=(DI + r" = $over 2($ai - $bi)", EI + r" = -$over 2($ai - $bi)"),
         role="Mean squared error starts the backward pass: each prediction gets twice its error "
         "over the number of elements, and the target the opposite.",
-        arg_names=("p", "t"),
         exprs=("2*($a - $b)/$N", "-2*($a - $b)/$N"),
     ),
 ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lessonengine.engine.ops import BINARY_OPERATORS, FUNCTIONS, OPS
-from lessonengine.engine.tex import format_number
+from lessonengine.engine.tex import format_number, write_nodes
 from lessonengine.errors import LimitError, NotFoundError, ProgramError
 
 # Limits that keep the server safe; each one is answered with a clear error that says where.
@@ -145,25 +145,14 @@ _SOURCE = {
 }
 
 
+def _source_number(const):
+    text = format_number(const)
+    return f"({text})" if const < 0 else text
+
+
 @functools.lru_cache(maxsize=256)
 def _sources(program):
-    sources = []
-    for node in program.nodes:
-        if node.named:
-            sources.append(node.id)
-        elif node.op == CONST:
-            text = format_number(node.const)
-            sources.append(f"({text})" if node.const < 0 else text)
-        else:
-            parts = [
-                sources[p]
-                if program.nodes[p].named or program.nodes[p].op == CONST
-                else f"({sources[p]})"
-                for p in node.parents
-            ]
-            pattern = _SOURCE.get(node.op, node.op + "(" + ", ".join(["{}"] * len(parts)) + ")")
-            sources.append(pattern.format(*parts))
-    return tuple(sources)
+    return write_nodes(program, _SOURCE, _source_number)
 
 
 def source(program, index):

@@ -164,24 +164,31 @@ _TEXT = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _texts(program):
-    texts = []
+def write_nodes(program, patterns, number):
+    """Every node of `program` written out, by index: a name as it is, a constant as `number`
+    writes it, any other node as its op's pattern in `patterns` (else `op(...)`) filled with its
+    operands, each in brackets unless it is a name or a constant."""
+    written = []
     for node in program.nodes:
         if node.named:
-            texts.append(node.id)
+            written.append(node.id)
         elif node.op == "const":
-            texts.append(format_number(node.const).replace("-", "−"))
+            written.append(number(node.const))
         else:
             parts = [
-                texts[p]
-                if program.nodes[p].named or not program.nodes[p].parents
-                else f"({texts[p]})"
+                written[p]
+                if program.nodes[p].named or program.nodes[p].op == "const"
+                else f"({written[p]})"
                 for p in node.parents
             ]
-            pattern = _TEXT.get(node.op, node.op + "(" + ", ".join(["{}"] * len(parts)) + ")")
-            texts.append(pattern.format(*parts))
-    return tuple(texts)
+            pattern = patterns.get(node.op, node.op + "(" + ", ".join(["{}"] * len(parts)) + ")")
+            written.append(pattern.format(*parts))
+    return tuple(written)
+
+
+@functools.lru_cache(maxsize=256)
+def _texts(program):
+    return write_nodes(program, _TEXT, lambda const: format_number(const).replace("-", "−"))
 
 
 def node_text(program, index):

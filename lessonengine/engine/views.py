@@ -53,26 +53,7 @@ def rule(graph, node, slot):
 
 def graph_view(graph):
     """Every node, in topological order, with its notes, and the gradient check."""
-    program = graph.program
-    nodes = program.nodes
-    out = []
-    for node in nodes:
-        entry = {
-            "id": node.id,
-            "op": node.op,
-            "label": node.label,
-            "parents": [nodes[p].id for p in node.parents],
-            "value": plain(graph.values[node.index]),
-            "grad": plain(graph.grads[node.index]),
-            "shape": list(np.shape(graph.values[node.index])),
-            "line": node.line,
-            "tex": node_tex(program, node.index),
-            "notes": graph.notes(node),
-        }
-        if node.op == INPUT:
-            allowed = graph.input_range(node)
-            entry["range"] = allowed.to_dict() if allowed is not None else None
-        out.append(entry)
+    out = [{"id": node.id, **_node_fields(graph, node)} for node in graph.program.nodes]
     check = gradient_check(graph)
     for entry in check:
         entry["analytic"] = plain(entry["analytic"])
@@ -132,27 +113,34 @@ def node_view(graph, node_id):
         role = OPS[node.op].role_for(graph.operand_ndims(node))
     else:
         role = INPUT_ROLE if node.op == INPUT else CONST_ROLE
-    view = {
+    return {
         "node": node.id,
-        "op": node.op,
-        "label": node.label,
-        "shape": list(np.shape(graph.values[node.index])),
-        "value": plain(graph.values[node.index]),
-        "grad": plain(graph.grads[node.index]),
-        "parents": [nodes[p].id for p in node.parents],
+        **_node_fields(graph, node),
         "children": children,
         "local_grads": local_grads,
         "signals": signals,
         "incoming": incoming,
         "role": role,
+    }
+
+
+def _node_fields(graph, node):
+    # What the graph's list and one node's view both say of a node.
+    fields = {
+        "op": node.op,
+        "label": node.label,
+        "parents": [graph.program.nodes[p].id for p in node.parents],
+        "value": plain(graph.values[node.index]),
+        "grad": plain(graph.grads[node.index]),
+        "shape": list(np.shape(graph.values[node.index])),
         "line": node.line,
-        "tex": node_tex(program, node.index),
+        "tex": node_tex(graph.program, node.index),
         "notes": graph.notes(node),
     }
     if node.op == INPUT:
         allowed = graph.input_range(node)
-        view["range"] = allowed.to_dict() if allowed is not None else None
-    return view
+        fields["range"] = allowed.to_dict() if allowed is not None else None
+    return fields
 
 
 def json_text(graph, node_id=None):

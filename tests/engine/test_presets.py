@@ -7,6 +7,7 @@ import pytest
 
 from lessonengine.engine import cache as engine
 from lessonengine.engine.presets import PRESETS, compute_preset, get_preset, preset_list, resolve
+from lessonengine.engine.views import graph_view, node_view
 from lessonengine.errors import InputError, NotFoundError
 from lessonengine.graph import Graph
 
@@ -49,7 +50,7 @@ NUMBER = re.compile(r"(?<![\w.⁽])[−-]?\d+(?:\.\d+)?")
 
 def signal(g, child, parent):
     """What node `child` sends back to its input `parent` (upstream times local)."""
-    view = g.node_dict(child)
+    view = node_view(g, child)
     return next(s["value"] for s in view["signals"] if s["parent"] == parent)
 
 
@@ -152,7 +153,7 @@ def test_the_descriptions_claims_hold():
 
 @pytest.mark.parametrize("preset_id", list(PRESETS))
 def test_every_preset_runs_and_passes_its_gradient_check(preset_id):
-    view = graph(preset_id).to_dict()
+    view = graph_view(graph(preset_id))
     assert view["nodes"][-1]["id"] == view["output"]
     for check in view["check"]:
         assert check["rel_error"] < 1e-6, check
@@ -204,7 +205,7 @@ def test_fork_gradient_is_the_sum_of_two_signals():
     g = graph("fork")
     x = g.value("x")
     assert g.grad("x") == pytest.approx(3 + 2 * x)
-    incoming = g.node_dict("x")["incoming"]
+    incoming = node_view(g, "x")["incoming"]
     assert [i["child"] for i in incoming] == ["u", "v"]
     assert sorted(i["value"] for i in incoming) == pytest.approx(sorted([3.0, 2 * x]))
 
@@ -213,7 +214,7 @@ def test_two_layer_signal_to_a1_is_w2_transpose_times_upstream():
     g = graph("two-layer")
     w2 = np.array(g.value("W2"))
     upstream = np.asarray(g.grad("_matmul2"))
-    view = g.node_dict("_matmul2")
+    view = node_view(g, "_matmul2")
     to_a1 = next(s["value"] for s in view["signals"] if s["parent"] == "a1")
     np.testing.assert_allclose(to_a1, w2.T @ upstream, rtol=1e-12)
     np.testing.assert_allclose(g.grad("a1"), w2.T @ upstream, rtol=1e-12)

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lessonengine.engine.gradcheck import gradient_check
+from lessonengine.engine.views import node_view
 from lessonengine.errors import GraphError
 from lessonengine.graph import Graph, parse
 
@@ -125,7 +126,7 @@ def test_signals_arriving_at_a_node_add_up_to_its_grad(case):
     program, values = case
     g = Graph(program, values)
     for node in g.nodes:
-        view = g.node_dict(node.id)
+        view = node_view(g, node.id)
         if node.op == "const":
             assert view["grad"] is None and view["incoming"] == []
             continue

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from lessonengine.engine.presets import resolve
+from lessonengine.engine.views import node_view
 from lessonengine.graph import compute
 from tests.conftest import ROOT
 
@@ -125,7 +126,7 @@ def test_the_graphs_text_without_javascript_prints_the_engines_numbers():
 def test_the_fork_paragraph_prints_the_engines_numbers():
     _, body = source()
     g = engine("fork")
-    signals = {s["child"]: s["value"] for s in g.node_dict("x")["incoming"]}
+    signals = {s["child"]: s["value"] for s in node_view(g, "x")["incoming"]}
     paragraph = body[body.index('The graph "An input used twice"') : body.index("::: key\nAt")]
     expected = [
         g.value("_const1"),  # u = 3x
