@@ -3,6 +3,7 @@ TeX, JSON views and a cache. Knows nothing of content, assessment or the web.
 
 - `program`: the parser and its limits (`parse`, `Program`, `Node`, `topological_order`);
 - `ops`: the one table of operations (`OPS`), one row per op;
+- `matmul`: the matrix product's rules, one for each orientation of its operands;
 - `graph`: a program run on values (`Graph`): forward, backward, local gradients, notes;
 - `gradcheck`: central finite differences with a verdict per input;
 - `tex`: every TeX string (names, expressions, rules, numbers);

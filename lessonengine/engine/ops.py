@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessonengine.engine.tex import format_number
+from lessonengine.engine import matmul
+from lessonengine.engine.tex import DI, EI, D, E, format_number
 
 ELEMENTWISE = "elementwise"
 REDUCTION = "reduction"
@@ -175,32 +176,6 @@ def _mse_dt(out, p, t):
     return -2.0 * (p - t) / _size(p, t)
 
 
-# Matrix product z = A @ B. Its local gradient is a two-dimensional Jacobian where one operand is
-# a vector: dz/dB = A for A @ b, dz/da = B^T for a @ B, and the other vector for u @ v. For a
-# matrix operand the Jacobian has three or four dimensions; the signal (below) is what the lesson
-# writes for it: upstream times B^T, or A^T times upstream.
-def _matmul_local_a(out, A, B):
-    if np.ndim(A) == 1:
-        return B.T if np.ndim(B) == 2 else B
-    return None
-
-
-def _matmul_local_b(out, A, B):
-    return A if np.ndim(B) == 1 else None
-
-
-def _matmul_vjp_a(g, out, A, B):
-    if np.ndim(A) == 2:
-        return np.outer(g, B) if np.ndim(B) == 1 else g @ B.T  # upstream times B^T
-    return B @ g if np.ndim(B) == 2 else g * B
-
-
-def _matmul_vjp_b(g, out, A, B):
-    if np.ndim(A) == 2:
-        return A.T @ g  # A^T times upstream: the transpose of the forward weights
-    return np.outer(A, g) if np.ndim(B) == 2 else g * A
-
-
 def _max_local(first):
     # The larger input gets the upstream gradient; a tie splits it evenly, as torch.maximum and
     # HIPS autograd do (the two one-sided derivatives differ there, so any choice is a convention).
@@ -209,12 +184,6 @@ def _max_local(first):
         return np.where(mine > other, 1.0, np.where(mine == other, 0.5, 0.0))
 
     return local
-
-
-D = r"\frac{\partial $z}{\partial $a}"
-E = r"\frac{\partial $z}{\partial $b}"
-DI = r"\frac{\partial $z}{\partial $ai}"  # for reductions: one element of the input
-EI = r"\frac{\partial $z}{\partial $bi}"
 
 
 def _power_rule(ndims, exponent):
@@ -227,50 +196,6 @@ def _power_rule(ndims, exponent):
         return D + " = 1"
     n, m = format_number(exponent), format_number(exponent - 1)
     return D + f" = {n}$a" if exponent == 2 else D + f" = {n}\\,$a^{{{m}}}"
-
-
-L_OVER = r"\frac{\partial L}{\partial $z}"
-# The rules of z = A @ B for each orientation (ndim of A, ndim of B): the local gradient by
-# indices where the Jacobian has more than two dimensions, and the signal in the lesson's notation.
-_MATMUL_RULES = {
-    (2, 1): (
-        r"\frac{\partial {$z}_{i}}{\partial {$a}_{ij}} = {$b}_{j},\quad "
-        r"\frac{\partial L}{\partial $a} = " + L_OVER + r"\, $b^{\top}",
-        E + r" = $a,\quad \frac{\partial L}{\partial $b} = $a^{\top} " + L_OVER,
-    ),
-    (2, 2): (
-        r"\frac{\partial {$z}_{ik}}{\partial {$a}_{ij}} = {$b}_{jk},\quad "
-        r"\frac{\partial L}{\partial $a} = " + L_OVER + r"\, $b^{\top}",
-        r"\frac{\partial {$z}_{ik}}{\partial {$b}_{jk}} = {$a}_{ij},\quad "
-        r"\frac{\partial L}{\partial $b} = $a^{\top} " + L_OVER,
-    ),
-    (1, 2): (
-        D + r" = $b^{\top},\quad \frac{\partial L}{\partial $a} = $b\, " + L_OVER,
-        r"\frac{\partial {$z}_{k}}{\partial {$b}_{jk}} = {$a}_{j},\quad "
-        r"\frac{\partial L}{\partial $b} = $a \left(" + L_OVER + r"\right)^{\top}",
-    ),
-    (1, 1): (D + " = $b", E + " = $a"),
-}
-_MATMUL_ROLES = {
-    (2, 1): "A matrix-vector product sends its vector the transposed matrix times the upstream "
-    "gradient, and its matrix the outer product of the upstream gradient with the vector.",
-    (2, 2): "A matrix product sends its left matrix the upstream gradient times the transposed "
-    "right matrix, and its right matrix the transposed left matrix times the upstream gradient.",
-    (1, 2): "A vector-matrix product sends its vector the matrix times the upstream gradient, "
-    "and its matrix the outer product of the vector with the upstream gradient.",
-    (1, 1): "A dot product sends each vector the other vector times the upstream gradient.",
-}
-
-
-def _matmul_rule(slot):
-    def rule(ndims, exponent):
-        return _MATMUL_RULES.get(tuple(ndims), _MATMUL_RULES[(2, 1)])[slot]
-
-    return rule
-
-
-def _matmul_role(ndims):
-    return _MATMUL_ROLES.get(tuple(ndims), _MATMUL_ROLES[(2, 1)])
 
 
 def _one(out, *args):
@@ -368,10 +293,10 @@ _ROWS = [
         "@",
         lambda a, b: a @ b,
         kind=MATMUL,
-        local_grads=(_matmul_local_a, _matmul_local_b),
-        vjps=(_matmul_vjp_a, _matmul_vjp_b),
-        rules=(_matmul_rule(0), _matmul_rule(1)),
-        role=_matmul_role,
+        local_grads=(matmul.local_a, matmul.local_b),
+        vjps=(matmul.vjp_a, matmul.vjp_b),
+        rules=(matmul.rule(0), matmul.rule(1)),
+        role=matmul.role,
     ),
     Op(
         "transpose",

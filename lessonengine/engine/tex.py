@@ -16,6 +16,13 @@ GREEK = frozenset(
 )
 MAX_TEX = 80  # a longer expression is referred to by its node id
 
+# The left sides of the op table's rules (templates for `render_rule`): d node / d first or
+# second parent, and for reductions the same for one element of the parent.
+D = r"\frac{\partial $z}{\partial $a}"
+E = r"\frac{\partial $z}{\partial $b}"
+DI = r"\frac{\partial $z}{\partial $ai}"
+EI = r"\frac{\partial $z}{\partial $bi}"
+
 # Precedence of a node's TeX, to know when it needs brackets inside another expression.
 ATOM, POWER, NEGATION, PRODUCT, SUM = 9, 8, 6, 5, 4
 _PRECEDENCE = {
