@@ -54,7 +54,7 @@ function createView(host, handlers) {
 // Room for the title and, apart from inputs, the op's name beside it.
 const sizeOf = (n) => {
   const op = ["input", "const"].includes(n.op) ? 0 : n.op.length + 1;
-  return { w: Math.max(128, Math.min(260, (nodeTitle(n).length + op) * 10 + 30)), h: 76 };
+  return { w: Math.max(124, Math.min(260, (nodeTitle(n).length + op) * 10 + 30)), h: 76 };
 };
 
 /**
@@ -69,7 +69,7 @@ function fitLayout(nodes, width) {
   const room = width / MIN_SCALE;
   let best = right;
   for (let across = room; across > 120; across -= 30) {
-    const down = layout(nodes, sizeOf, { gapX: 44, gapY: 22, down: true, across });
+    const down = layout(nodes, sizeOf, { gapX: 44, gapY: 14, margin: 8, down: true, across });
     if (down.width <= room) return down;
     if (scaleOf(down) > scaleOf(best)) best = down;
   }
