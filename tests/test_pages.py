@@ -24,10 +24,13 @@ SECTIONS = [
 
 # The depth the lesson adds, each a closed "Going deeper" block in its section (issue 17).
 DEEPER = [
+    ("Tracing gradients through one neuron", "Why the fading slope does not slow this neuron"),
+    ("The local gradient concept", "The chain rule for several variables"),
     ("Interactive example", "What the gradient check computes"),
     ("Extending to multiple layers", "A linear layer, one index at a time"),
     ("Extending to multiple layers", "Jacobians, and why an activation is an elementwise product"),
     ("Extending to multiple layers", "A backward pass by hand, with the graph’s numbers"),
+    ("Why it is efficient", "What the backward pass costs, in time and memory"),
     ("Why it is efficient", "Why gradients fade in deep sigmoid networks"),
 ]
 
@@ -131,7 +134,7 @@ def test_the_page_follows_the_seed_in_order(lesson_page):
 
 
 def test_legends_follow_their_formulas(lesson_page):
-    assert lesson_page.count('<div class="legend" role="group" aria-label="Symbols">') == 18
+    assert lesson_page.count('<div class="legend" role="group" aria-label="Symbols">') == 19
     assert re.search(r'</div>\n<div class="legend"', lesson_page), "a legend right after a formula"
 
 

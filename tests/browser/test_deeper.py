@@ -12,8 +12,8 @@ def test_a_going_deeper_part_opens_and_closes_with_the_keyboard(
     page.set_viewport_size({"width": 360, "height": 780})
     page.goto(live_server + LESSON_URL)
     blocks = page.locator("details.callout-deeper")
-    expect(blocks).to_have_count(5)
-    for index in range(5):
+    expect(blocks).to_have_count(8)
+    for index in range(8):
         expect(blocks.nth(index)).not_to_have_attribute("open", "")
     summary = page.locator("summary.deeper-title", has_text=WORKED)
     worked = page.locator("details.callout-deeper", has=summary)
@@ -47,7 +47,7 @@ def test_every_going_deeper_part_open_fits_a_phone(page, live_server):
     for index in range(summaries.count()):
         summaries.nth(index).scroll_into_view_if_needed()
         summaries.nth(index).click()
-    expect(page.locator("details.callout-deeper[open]")).to_have_count(5)
+    expect(page.locator("details.callout-deeper[open]")).to_have_count(8)
     for index in range(summaries.count()):  # every section laid out, as a reader scrolls by
         summaries.nth(index).scroll_into_view_if_needed()
     # A section clips what overflows it, so look at each formula in the text: none may run past

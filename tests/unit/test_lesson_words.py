@@ -22,6 +22,15 @@ def source():
     return yaml.safe_load(front), body
 
 
+def core(body):
+    """The core text: the body without its Going deeper blocks (the part every student reads)."""
+    return re.sub(r"::::: deeper.*?\n:::::\n", "", body, flags=re.S)
+
+
+def squash(text):
+    return " ".join(text.split())
+
+
 def block(body, opening):
     """The Markdown inside the block that starts with the line `opening`."""
     start = body.index(opening + "\n") + len(opening) + 1
@@ -123,13 +132,21 @@ def test_the_graphs_text_without_javascript_prints_the_engines_numbers():
     assert "Coming soon" not in fallback and "coming soon" not in fallback
 
 
-def test_the_fork_paragraph_prints_the_engines_numbers():
+def test_the_fork_paragraph_and_its_going_deeper_block_print_the_engines_numbers():
     _, body = source()
     g = engine("fork")
     signals = {s["child"]: s["value"] for s in node_view(g, "x")["incoming"]}
-    paragraph = body[body.index('The graph "An input used twice"') : body.index("::: key\nAt")]
+    opening = "::::: deeper The chain rule for several variables"
+    paragraph = body[body.index('The graph "An input used twice"') : body.index(opening)]
     expected = [
         g.value("_const1"),  # u = 3x
+        g.value("x"),
+        signals["u"],
+        signals["v"],
+        g.grad("x"),
+    ]
+    assert_numbers_are(paragraph, expected)
+    expected = [
         g.grad("u"),
         g.local_grad("u", 1),  # 1 . 3
         g.grad("v"),
@@ -141,9 +158,11 @@ def test_the_fork_paragraph_prints_the_engines_numbers():
         signals["u"],
         signals["v"],
         g.grad("x"),
+        g.value("_const1"),  # L = 3x + x^2
     ]
-    assert_numbers_are(paragraph, expected)
+    assert_numbers_are(block(body, opening), expected)
     assert g.grad("x") == signals["u"] + signals["v"], "the gradient is the sum of the signals"
+    assert g.grad("x") == g.value("_const1") + g.value("_const2") * g.value("x"), "3 + 2x"
 
 
 # --- The statements the review corrected stay corrected -------------------------------------------
@@ -186,11 +205,17 @@ def test_a_corrected_statement_is_gone(wrong):
         "the input $x$ and the label $y$, but those are data",
         "$P + 1$ in all",
         "one backward pass delivers all $P$ partial derivatives",
+        # What issue 17 asks the core to teach first, in short form (depth in Going deeper):
+        "its gradient is the sum over the paths",  # forks, on the fork preset
+        r"\frac{\partial L}{\partial a^{(l-1)}} = W^{(l)\top} \delta^{(l)}",  # the signal
+        "marks a *partial* derivative",  # for a reader who knows one variable only
+        "each link is a [Jacobian](term:jacobian)",
+        "Why backward?",
     ],
 )
-def test_a_corrected_statement_is_there(right):
+def test_a_corrected_statement_is_there_in_the_core_text(right):
     _, body = source()
-    assert right in body
+    assert squash(right) in squash(core(body)), "in the core text, not only in a Going deeper block"
 
 
 def test_the_prediction_is_a_except_where_y_hat_is_introduced():
@@ -229,11 +254,11 @@ UNITS_PER_MINUTE = (968 + 20 * 13 + 100 * 4) / 14
 
 def core_units(body):
     """The reading units of the core text: no Going deeper block, no widget fallback text."""
-    core = re.sub(r"::::: deeper.*?\n:::::\n", "", body, flags=re.S)
-    widgets = len(re.findall(r"^::: widget (?!quiz)", core, flags=re.M))
-    core = re.sub(r"::: widget.*?\n:::\n", "", core, flags=re.S)
-    display = len(re.findall(r"\$\$.*?\$\$", core, flags=re.S))
-    text = re.sub(r"\$\$.*?\$\$", " ", core, flags=re.S)
+    text = core(body)
+    widgets = len(re.findall(r"^::: widget (?!quiz)", text, flags=re.M))
+    text = re.sub(r"::: widget.*?\n:::\n", "", text, flags=re.S)
+    display = len(re.findall(r"\$\$.*?\$\$", text, flags=re.S))
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
     text = re.sub(r"\$[^$]+\$", "M", text)  # an inline formula reads like a word
     text = re.sub(r"^:::.*$", "", text, flags=re.M)
     return len(text.split()) + 20 * display + 100 * widgets
@@ -242,3 +267,25 @@ def core_units(body):
 def test_the_reading_time_follows_the_core_text():
     meta, body = source()
     assert meta["minutes"] == round(core_units(body) / UNITS_PER_MINUTE)
+    assert meta["minutes"] <= 14, "issue 17: depth goes into Going deeper, the core stays 14 min"
+
+
+def test_every_going_deeper_block_is_left_out_of_the_core_as_a_whole():
+    """Each opens with five colons and closes before the next opens (so core() drops each whole),
+    and the core keeps every section and the widgets a reader tries on the way."""
+    _, body = source()
+    openings = re.findall(r"^(:+) deeper (.+)$", body, flags=re.M)
+    assert len(openings) == 8 and all(colons == ":::::" for colons, _ in openings)
+    for _, title in openings:
+        inside = block(body, "::::: deeper " + title)
+        assert "::::: deeper" not in inside and "\n## " not in inside
+    text = core(body)
+    assert "deeper" not in re.findall(r"^:::+ ?(\w+)", text, flags=re.M)
+    assert re.findall(r"^## .+$", text, flags=re.M) == re.findall(r"^## .+$", body, flags=re.M)
+    assert re.findall(r"^::: widget (.+)$", text, flags=re.M) == [
+        "plot figure=sigmoid",
+        "plot figure=loss-tangent",
+        "graph preset=neuron",
+        "plot figure=cost",
+        "quiz",
+    ]
