@@ -1,1 +1,1 @@
-"""The lesson engine: content loading, Markdown rendering and TeX typesetting (no Flask)."""
+"""The domain, no Flask: the autodiff `engine`, the course `content`, `assessment`, figures."""
