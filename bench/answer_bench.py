@@ -1,0 +1,138 @@
+"""Benchmark of Your-turn grading under the production server (issue 11).
+
+Serves the app with gunicorn (gunicorn.conf.py, 2 workers) on 127.0.0.1 with the rate limits
+raised out of the way, and drives it with wrk, 16 connections, for a bounded time per target:
+
+    GET  /api/ping            the trivial JSON endpoint (the baseline)
+    POST /api/graph/answer    the neuron's dL/dw as an expression, (a - y)*x: read, evaluated at
+                              the graph's values and re-run at 6 nearby points, stored (committed)
+    POST /api/graph/answer    a wrong number for dL/dz, graded against the mistake catalogue
+
+Then sends each hostile answer of the issue once and times it. Prints requests per second, the
+ratio to the baseline, p99 latency, errors, and the hostile answers' status and time.
+Targets: grading p99 under 20 ms, answers per second at least 0.5 of ping, hostile answers a 400
+within 100 ms.
+
+    .venv/bin/python bench/answer_bench.py               # 10 s per target
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_bench import request, run_wrk  # noqa: E402
+from server import serve  # noqa: E402
+from wrk import ensure_wrk  # noqa: E402
+
+TARGETS = [
+    ("ping", "GET", "/api/ping", None),
+    (
+        "answer: expression, right",
+        "POST",
+        "/api/graph/answer",
+        {"preset": "neuron", "node": "w", "quantity": "grad", "answer": "(a - y)*x"},
+    ),
+    (
+        "answer: number, a mistake",
+        "POST",
+        "/api/graph/answer",
+        {"preset": "neuron", "node": "z", "quantity": "grad", "answer": "0.3318"},
+    ),
+]
+HOSTILE = {
+    "__import__('os')": "__import__('os')",
+    "9**9**9**9": "9**9**9**9",
+    "5,000 nested brackets": "(" * 5000 + "1" + ")" * 5000,
+    "60 KB of text": "x" * 60_000,
+    "a name outside the graph": "secret + 1",
+}
+MIN_RATIO = 0.5
+MAX_P99_MS = 20.0
+MAX_HOSTILE_MS = 100.0
+UNLIMITED = {
+    "QUIZ_ANSWERS_PER_MINUTE": 10**9,
+    "WRITES_PER_MINUTE_PER_ADDRESS": 10**9,
+    "WRITES_PER_HOUR_PER_ADDRESS": 10**9,
+}
+
+
+def post_status(base, body):
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(base + "/api/graph/answer", data=data, method="POST")
+    req.add_header("Content-Type", "application/json")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=5) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, (time.perf_counter() - started) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per target (max 60)")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    duration = max(1, min(args.duration, 60))
+    wrk = ensure_wrk()
+    load_before = os.getloadavg()[0]
+    with serve(workers=2, config=UNLIMITED) as server:
+        base = server.url
+        for _name, method, path, body in TARGETS:
+            for _ in range(20):
+                status, _payload = request(base, method, path, body)
+                assert status == 200, (path, status, _payload)
+        results = {}
+        for name, method, path, body in TARGETS:
+            print(f"{name}: {duration} s...", flush=True)
+            results[name] = run_wrk(wrk, base, method, path, body, duration, args.connections, 2)
+        hostile = {
+            label: post_status(
+                base, {"preset": "neuron", "node": "w", "quantity": "grad", "answer": text}
+            )
+            for label, text in HOSTILE.items()
+        }
+    print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
+    print(
+        f"gunicorn 2 workers, wrk 2 threads / {args.connections} connections, {duration} s each\n"
+    )
+    print("| target | requests/s | vs ping | p50 ms | p99 ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    failures = []
+    ping = results["ping"]["rps"]
+    for name, result in results.items():
+        ratio = result["rps"] / ping
+        p99 = result["p99_us"] / 1000
+        errors = result["errors"] + result["non_2xx"]
+        print(
+            f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
+            f"{p99:.2f} | {errors} |"
+        )
+        if name != "ping":
+            if ratio < MIN_RATIO:
+                failures.append(f"{name}: {ratio:.0%} of ping, target {MIN_RATIO:.0%}")
+            if p99 >= MAX_P99_MS:
+                failures.append(f"{name}: p99 {p99:.1f} ms, target under {MAX_P99_MS:.0f} ms")
+        if errors:
+            failures.append(f"{name}: {errors} errors")
+    print("\n| hostile answer | status | ms |\n| --- | ---: | ---: |")
+    for label, (status, ms) in hostile.items():
+        print(f"| {label} | {status} | {ms:.1f} |")
+        if status != 400 or ms >= MAX_HOSTILE_MS:
+            failures.append(f"hostile {label}: {status} in {ms:.0f} ms")
+    if failures:
+        print("\nmissed targets:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
