@@ -132,9 +132,9 @@ function showValuesInControls(plot, values) {
   if (!plot.controls) return;
   for (const [name, control] of plot.controls) {
     if (!(name in values) || control.input === document.activeElement) continue;
-    if (Number(control.input.value) !== values[name] || control.input.value === "") {
-      control.input.value = String(values[name]);
-    }
+    // Four decimals are plenty to read (a descent step leaves long ones); the neuron keeps all.
+    const shown = String(Number(values[name].toFixed(4)));
+    if (control.input.value !== shown) control.input.value = shown;
     showMessage(plot, name, "");
   }
 }

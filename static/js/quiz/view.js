@@ -151,11 +151,13 @@ function fillSummary(summary, questions, progress) {
     if (!question || !answer) continue;
     const right = question.choices.find((c) => c.id === answer.correct_choice);
     const item = element("li", { class: "quiz-missed-item" });
+    const number = questions.indexOf(question) + 1;
+    const kicker = element("p", { class: "quiz-missed-number" }, `Question ${number}`);
     const prompt = serverHtml("p", "quiz-missed-prompt", question.prompt);
     const line = element("p", { class: "quiz-missed-answer" });
     const answerText = serverHtml("span", "", right ? right.text : "");
     line.append(element("strong", {}, "Correct answer: "), answerText);
-    item.append(prompt, line, missedLinks(question, questions.indexOf(question) + 1));
+    item.append(kicker, prompt, line, missedLinks(question, number));
     items.push(item);
   }
   summary.missed.replaceChildren(...items);
