@@ -11,6 +11,8 @@ import requests
 
 from tests.servers import Gunicorn, SlowClients, raw_connection
 
+pytestmark = pytest.mark.slow  # a gunicorn server process
+
 ANSWER = "/api/lessons/chain-rule-in-networks/quiz/neuron-dw/answer"
 # gunicorn.conf.py's REQUEST_READ_TIMEOUT, and the worker timeout it must stay well under.
 READ_TIMEOUT, WORKER_TIMEOUT = 5, 30
