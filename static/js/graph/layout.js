@@ -143,18 +143,19 @@ function layout(
   // A long edge's bend takes a little room left to right; top to bottom, on a phone, none.
   const half = (id) => (size.has(id) ? (size.get(id).h + gapY) / 2 : down ? 0 : 7);
   const gapsOf = (order) => order.map((id, i) => (i ? half(order[i - 1]) + half(id) : 0));
+  const hOf = (id) => size.get(id)?.h || 0;
+  // A layer's extent across: from its first box's edge to its last's (a bend has no box).
+  const span = (order) =>
+    gapsOf(order).reduce((a, b) => a + b, 0) + (hOf(order[0]) + hOf(order.at(-1))) / 2;
   for (const order of layers) {
-    let at = 0;
+    let at = hOf(order[0]) / 2 - span(order) / 2; // each layer centred on the axis
     for (const [i, gap] of gapsOf(order).entries()) {
       at += gap;
       y.set(order[i], at);
     }
-    for (const id of order) y.set(id, y.get(id) - at / 2);
   }
   // The pulls may not widen the drawing past its widest layer: each layer is kept within it.
-  const hOf = (id) => size.get(id)?.h || 0;
-  const extent0 = (order) => gapsOf(order).reduce((a, b) => a + b, 0) / 2;
-  const bound = Math.max(...layers.map((o) => extent0(o) + Math.max(hOf(o[0]), hOf(o.at(-1))) / 2));
+  const bound = Math.max(...layers.map(span)) / 2;
   const clamp = (order) => {
     const top = y.get(order[0]) - hOf(order[0]) / 2 + bound;
     const bottom = y.get(order.at(-1)) + hOf(order.at(-1)) / 2 - bound;
