@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from tests.browser.scrolling import bring_into_view
+
 LESSON_URL = "/lessons/chain-rule-in-networks"
 WORKED = "Going deeper: A backward pass by hand, with the graph’s numbers"
 
@@ -26,6 +28,11 @@ def test_a_going_deeper_part_opens_and_closes_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(worked).to_have_attribute("open", "")
     expect(first_step).to_be_visible()
+    # The two-layer graph inside it mounts once the part is open and the student gets to it.
+    graph = worked.locator('[data-widget="graph"][data-preset="two-layer"]')
+    bring_into_view(graph)
+    expect(graph.locator(".widget-fallback")).to_be_hidden()
+    expect(graph.locator("[data-node]").first).to_be_visible()
     # Its formulas are typeset like the rest of the lesson, and it fits a phone's width.
     assert worked.locator(".katex").count() > 10
     assert worked.locator(".katex-error").count() == 0

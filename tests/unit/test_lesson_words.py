@@ -24,7 +24,7 @@ def source():
 
 def core(body):
     """The core text: the body without its Going deeper blocks (the part every student reads)."""
-    return re.sub(r"::::: deeper.*?\n:::::\n", "", body, flags=re.S)
+    return re.sub(r"^(:{3,}) deeper\b.*?\n\1\n", "", body, flags=re.S | re.M)
 
 
 def squash(text):
@@ -32,8 +32,10 @@ def squash(text):
 
 
 def block(body, opening):
-    """The Markdown inside the block that starts with the line `opening`."""
-    start = body.index(opening + "\n") + len(opening) + 1
+    """The Markdown inside the block whose opening line starts with `opening` (a widget's line
+    may go on with more keys)."""
+    line = re.search("^" + re.escape(opening) + "(?=[ \n])", body, flags=re.M)
+    start = body.index("\n", line.start()) + 1
     closing = "\n" + opening.split(" ")[0] + "\n"  # ':::' or ':::::', as the block opened
     return body[start : body.index(closing, start)]
 
@@ -271,18 +273,18 @@ def test_the_reading_time_follows_the_core_text():
 
 
 def test_every_going_deeper_block_is_left_out_of_the_core_as_a_whole():
-    """Each opens with five colons and closes before the next opens (so core() drops each whole),
-    and the core keeps every section and the widgets a reader tries on the way."""
+    """Each closes before the next part or section opens (so core() drops each whole), and the
+    core keeps every section and the widgets a reader tries on the way."""
     _, body = source()
-    openings = re.findall(r"^(:+) deeper (.+)$", body, flags=re.M)
-    assert len(openings) == 8 and all(colons == ":::::" for colons, _ in openings)
-    for _, title in openings:
-        inside = block(body, "::::: deeper " + title)
-        assert "::::: deeper" not in inside and "\n## " not in inside
+    openings = re.findall(r"^(:{3,} deeper .+)$", body, flags=re.M)
+    assert len(openings) == 8
+    for opening in openings:
+        inside = block(body, opening)
+        assert " deeper " not in inside and "\n## " not in inside
     text = core(body)
     assert "deeper" not in re.findall(r"^:::+ ?(\w+)", text, flags=re.M)
     assert re.findall(r"^## .+$", text, flags=re.M) == re.findall(r"^## .+$", body, flags=re.M)
-    assert re.findall(r"^::: widget (.+)$", text, flags=re.M) == [
+    assert re.findall(r"^::: widget (\S+(?: \S+)?)", text, flags=re.M) == [
         "plot figure=sigmoid",
         "plot figure=loss-tangent",
         "graph preset=neuron",
