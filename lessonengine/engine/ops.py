@@ -151,7 +151,8 @@ def _pow_local_base(out, a, n):
 
 def _pow_local_exponent(out, a, n):
     # a**n * ln a, and 0 where a = 0 and n >= 0 (PyTorch's pow_backward_exponent).
-    return np.where((a == 0) & (n >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
+    with np.errstate(invalid="ignore"):  # ln of a negative base is NaN: reported at the node
+        return np.where((a == 0) & (n >= 0), 0.0, out * np.log(np.where(a == 0, 1.0, a)))
 
 
 def _bce(p, t):
