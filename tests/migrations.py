@@ -2,9 +2,17 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select, text
 
-from webapp.schema import attempts, graph_attempts, learners, metadata, quiz_rounds, schema_version
+from webapp.schema import (
+    SCHEMA_VERSION,
+    attempts,
+    graph_attempts,
+    learners,
+    metadata,
+    quiz_rounds,
+    schema_version,
+)
 
 VERSION_1_TABLES = [schema_version, learners, quiz_rounds, attempts]
 
@@ -41,5 +49,42 @@ def check_upgraded(engine, answers=25):
         kept = conn.execute(select(attempts.c.question).order_by(attempts.c.id)).scalars().all()
         assert kept == [f"q{k}" for k in range(answers)]
         assert conn.execute(select(graph_attempts)).all() == []
-        versions = conn.execute(select(schema_version.c.version)).scalars().all()
-    assert sorted(versions) == [1, 2]
+        # Alembic took over the version: the old table is gone, the revision is the newest.
+        assert not inspect(conn).has_table(schema_version.name)
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert revision == f"{SCHEMA_VERSION:04d}"
+
+
+def make_version_2_database(engine, answers=25):
+    """Today's schema before Alembic (version 2: the quiz and Your turn) with one graph attempt."""
+    make_version_1_database(engine, answers)
+    now = datetime.now(UTC)
+    metadata.create_all(engine, tables=[graph_attempts])
+    with engine.begin() as conn:
+        conn.execute(insert(schema_version).values(version=2, applied_at=now))
+        conn.execute(
+            insert(graph_attempts).values(
+                learner="a" * 32,
+                graph="neuron",
+                node="w",
+                quantity="grad",
+                parent="",
+                answer="0.5",
+                correct=False,
+                note="sign",
+                revealed=False,
+                created_at=now,
+            )
+        )
+
+
+def check_version_2_upgraded(engine, answers=25):
+    """Every quiz attempt and the graph attempt are still there, and Alembic has the version."""
+    with engine.connect() as conn:
+        kept = conn.execute(select(attempts.c.question).order_by(attempts.c.id)).scalars().all()
+        assert kept == [f"q{k}" for k in range(answers)]
+        steps = conn.execute(select(graph_attempts.c.node, graph_attempts.c.answer)).all()
+        assert [tuple(step) for step in steps] == [("w", "0.5")]
+        assert not inspect(conn).has_table(schema_version.name)
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert revision == "0002"

@@ -19,14 +19,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import make_test_app
-from webapp.store import (
-    SCHEMA_VERSION,
-    attempts,
-    get_schema_version,
-    init_schema,
-    quiz_rounds,
-    schema_version,
-)
+from webapp.schema import SCHEMA_VERSION, attempts, quiz_rounds
+from webapp.store import get_schema_version, init_schema
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"
@@ -155,7 +149,7 @@ def test_the_schema_is_created_once_with_its_version(pg_app, pg_url, tmp_path):
     second = make_test_app(tmp_path / "second", DATABASE_URL=pg_url)
     second.extensions["store"].engine.dispose()
     with engine.connect() as conn:
-        versions = conn.execute(select(schema_version.c.version)).scalars().all()
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
         columns = {
             row.column_name: row.data_type
             for row in conn.execute(
@@ -165,7 +159,7 @@ def test_the_schema_is_created_once_with_its_version(pg_app, pg_url, tmp_path):
                 )
             )
         }
-    assert versions == [SCHEMA_VERSION]
+    assert versions == [f"{SCHEMA_VERSION:04d}"]
     assert columns["id"] == "bigint"
     assert columns["correct"] == "boolean"
     assert columns["created_at"] == "timestamp with time zone"
@@ -185,6 +179,21 @@ def test_a_version_1_database_upgrades_in_place_keeping_every_attempt(pg_cluster
     engine.dispose()
 
 
+def test_todays_schema_is_taken_over_by_alembic_keeping_every_attempt(pg_cluster):
+    from tests.migrations import check_version_2_upgraded, make_version_2_database
+
+    admin = create_engine(pg_cluster("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE today"))
+    admin.dispose()
+    engine = create_engine(pg_cluster("today"))
+    make_version_2_database(engine)
+    assert init_schema(engine) == 2 and get_schema_version(engine) == 2
+    check_version_2_upgraded(engine)
+    assert init_schema(engine) == 2
+    engine.dispose()
+
+
 def test_servers_starting_together_create_the_schema_once(pg_cluster):
     # The advisory lock: without it, concurrent CREATE TABLEs collide in PostgreSQL's catalogue.
     engine = create_engine(pg_cluster("race"))
@@ -197,10 +206,10 @@ def test_servers_starting_together_create_the_schema_once(pg_cluster):
     with ThreadPoolExecutor(4) as pool:
         before = sorted(pool.map(lambda _: start(), range(4)))
     with engine.connect() as conn:
-        versions = conn.execute(select(schema_version.c.version)).scalars().all()
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     engine.dispose()
     assert before == [0, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION]
-    assert versions == [SCHEMA_VERSION]
+    assert versions == [f"{SCHEMA_VERSION:04d}"]
 
 
 def test_a_plain_postgres_url_uses_the_installed_driver(pg_url, tmp_path):

@@ -2,8 +2,8 @@
 
 By default an SQLite file in the instance folder (created on first run, nothing to configure);
 `DATABASE_URL` (config or environment) points several app servers at one shared database such as
-PostgreSQL. The schema is created at start-up and carries a version number, so a later change
-adds a step to `MIGRATIONS` instead of asking anyone to rebuild the database.
+PostgreSQL. The schema is created and migrated at start-up by Alembic (webapp/migrations), so a
+later change adds a migration instead of asking anyone to rebuild the database.
 
 Every attempt is committed in its own transaction before the server answers: an acknowledged
 answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, of the machine).
@@ -18,6 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from flask import Flask, current_app
 from sqlalchemy import (
     Connection,
@@ -27,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
@@ -35,9 +42,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from webapp.schema import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    Migration,
     attempts,
     graph_attempts,
     learners,
@@ -47,6 +51,7 @@ from webapp.schema import (
 )
 
 DEFAULT_FILE = "lessons.db"
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 # How long an SQLite writer waits for another one to finish before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Any fixed number: PostgreSQL's advisory lock that serialises schema creation between servers.
@@ -161,43 +166,50 @@ def make_engine(url: str) -> Engine:
 # --- Schema -----------------------------------------------------------------------------------
 
 
-def init_schema(
-    engine: Engine, target: int = SCHEMA_VERSION, migrations: dict[int, Migration] | None = None
-) -> int:
-    """Create the tables, or migrate them up to `target`; return the version before (0: new).
+def init_schema(engine: Engine, script_location: str = MIGRATIONS_DIR) -> int:
+    """Create the tables, or migrate them to the newest revision in `script_location`, with
+    Alembic; return the schema version before (0: a new database).
 
     Runs in one transaction that holds the write lock, so several servers starting at once
-    create the schema once and never see half of it.
+    migrate once and never see half a schema. A database of a release before Alembic (its own
+    `schema_version` table) is stamped with the matching revision first, and that table dropped.
     """
-    migrations = MIGRATIONS if migrations is None else migrations
     with _writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-        schema_version.create(conn, checkfirst=True)
-        current = conn.scalar(select(func.max(schema_version.c.version)))
-        if current is None:
-            metadata.create_all(conn)
-            conn.execute(schema_version.insert().values(version=target, applied_at=_now()))
-            return 0
-        if current > target:
+        config = Config()
+        config.set_main_option("script_location", script_location)
+        script = ScriptDirectory.from_config(config)
+        head = script.get_current_head()
+        context = MigrationContext.configure(conn)
+        current = context.get_current_revision()
+        if current is None and inspect(conn).has_table(schema_version.name):
+            legacy = conn.scalar(select(func.max(schema_version.c.version)))
+            current = f"{legacy:04d}"
+            context.stamp(script, current)
+            schema_version.drop(conn)
+        try:
+            script.get_revision(current)
+        except (CommandError, RevisionError):  # a revision this code does not know
             raise StoreError(
                 f"the database is at schema version {current}, newer than this code "
-                f"({target}): run the newer version of the app"
-            )
-        for version in range(current + 1, target + 1):
-            if version not in migrations:
-                raise StoreError(f"no migration to schema version {version}")
-            migrations[version](conn)
-            conn.execute(schema_version.insert().values(version=version, applied_at=_now()))
-        return current
+                f"({head}): run the newer version of the app"
+            ) from None
+
+        def upgrade(revision, _context):
+            return script._upgrade_revs(head, revision)
+
+        with EnvironmentContext(config, script, fn=upgrade, destination_rev=head) as env:
+            env.configure(connection=conn, target_metadata=metadata)
+            env.run_migrations()
+        return int(current or 0)
 
 
 def get_schema_version(engine: Engine) -> int | None:
-    """The database's schema version, or None when it has none yet."""
+    """The database's schema version (its Alembic revision), or None when it has none yet."""
     with engine.connect() as conn:
-        if not engine.dialect.has_table(conn, schema_version.name):
-            return None
-        return conn.scalar(select(func.max(schema_version.c.version)))
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return None if revision is None else int(revision)
 
 
 _TURNS: dict[str, tuple[threading.Lock, str]] = {}

@@ -1,17 +1,21 @@
 """The quiz API's contract: its shapes, no answer before its time, each error, and storage."""
 
 import os
+import shutil
 import stat
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import make_test_app
 from webapp import store as store_module
-from webapp.store import SCHEMA_VERSION, StoreError, get_schema_version, init_schema
+from webapp.schema import SCHEMA_VERSION, metadata
+from webapp.store import StoreError, get_schema_version, init_schema
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"
@@ -471,26 +475,50 @@ def test_database_url_from_the_config_or_the_environment(tmp_path, monkeypatch):
     assert str(app.extensions["store"].engine.url) == f"sqlite:///{from_env}"
 
 
-def test_the_schema_has_a_version_and_a_migration_hook(tmp_path):
+def test_the_schema_is_made_by_the_migrations_and_a_new_one_runs_once(tmp_path):
     engine = store_module.make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     assert get_schema_version(engine) is None
     assert init_schema(engine) == 0
     assert get_schema_version(engine) == SCHEMA_VERSION
     assert init_schema(engine) == SCHEMA_VERSION  # a second start changes nothing
+    # The migrations make exactly the tables the code declares.
+    with engine.connect() as conn:
+        made = set(sa_inspect(conn).get_table_names()) - {"alembic_version"}
+    assert made == set(metadata.tables) - {"schema_version"}
 
-    ran = []
+    # A later release adds a migration file: the next start runs it once, in place.
+    later = tmp_path / "migrations"
+    shutil.copytree(
+        store_module.MIGRATIONS_DIR, later, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    revision = f"{SCHEMA_VERSION + 1:04d}"
+    (later / "versions" / f"{revision}_seconds.py").write_text(
+        f"""from alembic import op
+import sqlalchemy as sa
 
-    def add_a_column(conn):
-        ran.append(True)
-        conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN seconds_taken INTEGER")
+revision = "{revision}"
+down_revision = "{SCHEMA_VERSION:04d}"
 
-    later = SCHEMA_VERSION + 1
-    assert init_schema(engine, target=later, migrations={later: add_a_column}) == SCHEMA_VERSION
-    assert init_schema(engine, target=later, migrations={later: add_a_column}) == later
-    assert ran == [True] and get_schema_version(engine) == later
+
+def upgrade():
+    op.add_column("attempts", sa.Column("seconds_taken", sa.Integer))
+"""
+    )
+    assert init_schema(engine, str(later)) == SCHEMA_VERSION
+    assert init_schema(engine, str(later)) == SCHEMA_VERSION + 1
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("attempts")}
+    assert "seconds_taken" in columns and get_schema_version(engine) == SCHEMA_VERSION + 1
     with pytest.raises(StoreError, match="newer than this code"):
         init_schema(engine)  # old code, newer database: refuse rather than corrupt
     engine.dispose()
+
+
+def test_the_schema_version_is_the_newest_migration():
+    revisions = sorted(
+        p.name[:4] for p in Path(store_module.MIGRATIONS_DIR, "versions").glob("*.py")
+    )
+    assert revisions == [f"{n:04d}" for n in range(1, SCHEMA_VERSION + 1)]
 
 
 def test_attempts_hold_learner_lesson_question_choice_correct_round_and_time(app, client, quiz):
