@@ -6,7 +6,9 @@ from playwright.sync_api import expect
 from tests.browser.test_graph_widget import WIDGET, engine, node, open_lesson, open_node, raw
 
 
-def test_a_descent_step_lowers_the_loss_as_the_gradient_predicts(page, live_server, live_app):
+def test_a_descent_step_lowers_the_loss_as_the_gradient_predicts(
+    page, live_server, live_app, axe_check
+):
     open_lesson(page, live_server)
     presets = live_app.test_client().get("/api/presets").get_json()["presets"]
     parameters = next(p for p in presets if p["id"] == "neuron")["parameters"]
@@ -52,6 +54,7 @@ def test_a_descent_step_lowers_the_loss_as_the_gradient_predicts(page, live_serv
     assert len(losses) == 4
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False)), losses
     expect(log.nth(3)).to_contain_text("Step 4: loss")
+    axe_check(page, "on the lesson after four descent steps")
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -278,7 +278,7 @@ def test_gradient_check_switch(page, live_server, live_app):
     expect(node(page, "w").locator(".graph-node-check")).to_have_text("")
 
 
-def test_the_transpose_in_the_two_layer_network(page, live_server, live_app):
+def test_the_transpose_in_the_two_layer_network(page, live_server, live_app, axe_check):
     open_lesson(page, live_server)
     page.locator(f"{WIDGET} .graph-preset").select_option("two-layer")
     node(page, "_matmul2").wait_for()
@@ -309,6 +309,7 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app):
     assert "not listed" not in reading(weights)
     assert numbers(weights.locator('[data-field="signal"]')) == expected["signals"][0]["value"]
     assert numbers(weights.locator(".graph-matrices table").nth(1)) == [graph["a1"]["value"]]
+    axe_check(page, "on the lesson with the matrix product's panel open")
     # Vectors and matrices show their shape on the graph.
     expect(node(page, "W1").locator(".graph-node-value")).to_contain_text("[3×2]")
 
