@@ -295,8 +295,10 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app, axe
     )
     graph = {n["id"]: n for n in engine(live_app, "graph", {"preset": "two-layer"})["nodes"]}
     w2 = graph["W2"]["value"]
-    assert numbers(tables.nth(0)) == [list(col) for col in zip(*w2, strict=True)]  # W2 transposed
-    assert numbers(tables.nth(1)) == [[g] for g in expected["grad"]]  # upstream, a column
+    transposed = [list(col) for col in zip(*w2, strict=True)]
+    assert numbers(row.locator('[data-field="transposed"]')) == transposed
+    assert numbers(row.locator('[data-field="upstream"]')) == [[g] for g in expected["grad"]]
+    expect(row.locator(".graph-matrices .graph-matrix-caption").first).to_contain_text("W2ᵀ")
     assert numbers(tables.nth(2)) == [[s] for s in expected["signals"][1]["value"]]
     cells = row.locator('[data-field="signal"] td')
     assert [json.loads(c) for c in cells.evaluate_all("els => els.map(e => e.dataset.value)")] == (
@@ -308,7 +310,7 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app, axe
     expect(weights.locator('[data-field="shapes"]')).to_contain_text("(1×1) · (1×3) → (1×3)")
     assert "not listed" not in reading(weights)
     assert numbers(weights.locator('[data-field="signal"]')) == expected["signals"][0]["value"]
-    assert numbers(weights.locator(".graph-matrices table").nth(1)) == [graph["a1"]["value"]]
+    assert numbers(weights.locator('[data-field="transposed"]')) == [graph["a1"]["value"]]
     axe_check(page, "on the lesson with the matrix product's panel open")
     # Vectors and matrices show their shape on the graph.
     expect(node(page, "W1").locator(".graph-node-value")).to_contain_text("[3×2]")

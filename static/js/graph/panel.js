@@ -17,6 +17,8 @@ import { esc, texHtml } from "./tex.js";
 const num = (v, field = "", cls = "") =>
   `<span class="num ${cls}"${field && ` data-field="${field}"`}${typeof v === "number" ? ` data-value="${v}"` : ""}>${f(v)}</span>`;
 
+const BIG = { big: true }; // the panel's fractions at full size, readable on a phone
+
 const pending = (field) =>
   `<span class="num is-pending" data-field="${field}">not computed yet</span>`;
 
@@ -53,14 +55,15 @@ function matmulWorked(slot, node, [left, right], details) {
   const formula = slot
     ? `${gradTex(target)} = ${a}^{\\top} \\cdot ${z}`
     : `${gradTex(target)} = ${z} \\cdot ${b}^{\\top}`;
+  // [value, data-field, caption]: the transposed operand, the upstream gradient, the result.
   const factors = slot
     ? [
-        [transpose(left.value), `${texText(a)}ᵀ`],
-        [upstream, "upstream"],
+        [transpose(left.value), "transposed", `${texText(a)}ᵀ`],
+        [upstream, "upstream", "upstream"],
       ]
     : [
-        [upstream, "upstream"],
-        [transpose(asColumn(right.value)), `${texText(b)}ᵀ`],
+        [upstream, "upstream", "upstream"],
+        [transpose(asColumn(right.value)), "transposed", `${texText(b)}ᵀ`],
       ];
   const numbers = `${matrix(...factors[0])}<span class="graph-op">·</span>${matrix(...factors[1])}<span class="graph-op">=</span>${matrix(signal, "signal", "signal")}`;
   const t = (n) => paren(column(n.shape).slice().reverse());
@@ -69,7 +72,7 @@ function matmulWorked(slot, node, [left, right], details) {
     ? `${t(left)} · ${g} → ${paren(column(right.shape))}`
     : `${g} · ${t(right)} → ${paren(column(left.shape))}`;
   const note = right.shape.length < 2 ? " (a vector counts as a column)" : "";
-  return `<p class="graph-worked">${texHtml(formula)}</p><div class="graph-matrices">${numbers}</div><p class="graph-shapes" data-field="shapes">Shapes: ${shapes}${note}</p>`;
+  return `<p class="graph-worked">${texHtml(formula, BIG)}</p><div class="graph-matrices">${numbers}</div><p class="graph-shapes" data-field="shapes">Shapes: ${shapes}${note}</p>`;
 }
 
 /** One input: local gradient (rule, number) and the signal it gets. */
@@ -78,7 +81,7 @@ function inputItem(entry, slot, { details, node, known, nodes }) {
   const signal = details.signals[slot].value;
   // A matrix rule names the Jacobian, then the product it leads to: the product is worked below.
   const ruleTex = (entry.rule || "").split(/,\\quad\s*/)[0];
-  const rule = ruleTex ? texHtml(ruleTex) : "";
+  const rule = ruleTex ? texHtml(ruleTex, BIG) : "";
   const v = entry.value;
   const worked =
     node.op === "matmul" && known.grad
@@ -120,7 +123,7 @@ function panelHtml(ctx) {
   let html = `<h3 class="graph-panel-title" data-node-title="${esc(node.id)}">${texHtml(node.tex || node.id)} <span class="graph-panel-op">${esc(node.op)}${shape}</span></h3><dl class="graph-facts">`;
   html += fact("value", "Value (forward)", known.value ? details.value : undefined);
   const grad = node.op === "const" ? null : known.grad ? details.grad : undefined;
-  html += `${fact("grad", `Gradient from the loss, ${texHtml(gradTex(node))}`, grad)}</dl>`;
+  html += `${fact("grad", `Gradient from the loss, ${texHtml(gradTex(node), BIG)}`, grad)}</dl>`;
   const notes = details.notes || [];
   if (notes.length)
     html += `<div class="graph-notes" data-field="notes"><p class="graph-notes-head">${NOTE_HEAD}</p><ul>${notes.map((n) => `<li data-note="${esc(n.id)}">${esc(n.text)}</li>`).join("")}</ul></div>`;

@@ -29,15 +29,18 @@ function loadKatex() {
 /** Is KaTeX here yet (formulas typeset), or do they show as plain text for now? */
 const katexReady = () => Boolean(globalThis.katex);
 
-/** One formula as HTML: KaTeX's HTML (plain text until it loads), named by its reading. */
-function texHtml(tex, { display = false } = {}) {
-  const key = `${display}${tex}`;
+/**
+ * One formula as HTML: KaTeX's HTML (plain text until it loads), named by its reading. `big`
+ * sets fractions at full size inside a line (the panel's rules), `display` on a line of their own.
+ */
+function texHtml(tex, { display = false, big = false } = {}) {
+  const key = `${display}${big}${tex}`;
   if (cache.has(key)) return cache.get(key);
   const reading = texText(tex);
   let inner = esc(reading);
   if (globalThis.katex) {
     try {
-      inner = globalThis.katex.renderToString(tex, {
+      inner = globalThis.katex.renderToString(big ? `\\displaystyle ${tex}` : tex, {
         output: "html",
         displayMode: display,
         throwOnError: true,
