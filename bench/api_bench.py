@@ -1,7 +1,7 @@
 """Benchmark of the graph API under the production server: a click must cost next to nothing.
 
-Serves the app with gunicorn (the settings of gunicorn.conf.py, 2 sync workers, no access log) on
-127.0.0.1 and drives it with wrk, 16 connections, for a bounded time per target:
+Serves the app with gunicorn (the settings of gunicorn.conf.py: 2 gthread workers of 16 threads, no
+access log) on 127.0.0.1 and drives it with wrk, 16 connections, for a bounded time per target:
 
     GET  /api/ping                                  the trivial JSON endpoint (the baseline)
     POST /api/graph/node  neuron,    node "w"
@@ -109,7 +109,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per target (max 60)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (gthread)")
     parser.add_argument(
         "--rounds",
         type=int,
@@ -171,7 +171,7 @@ def main():
     recycle = "from gunicorn.conf.py" if args.max_requests is None else args.max_requests
     print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
     print(
-        f"gunicorn {args.workers} sync workers, wrk {args.threads} threads / "
+        f"gunicorn {args.workers} gthread workers, wrk {args.threads} threads / "
         f"{args.connections} connections, {duration} s per target, engine cache {cache}, "
         f"max requests per worker {recycle}, {rounds_asked} round(s), medians\n"
     )
