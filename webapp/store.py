@@ -420,7 +420,7 @@ class Store:
         first), each {"node", "quantity", "parent"}."""
         c = graph_attempts.c
         query = (
-            select(c.node, c.quantity, c.parent, c.correct, c.revealed)
+            select(c.node, c.quantity, c.parent, c.note, c.revealed)
             .where(c.learner == learner, c.graph == graph)
             .order_by(c.id)
         )
@@ -432,13 +432,28 @@ class Store:
                     continue
                 if row.revealed:
                     shown[key] = True
-                elif row.correct:
+                elif row.note == "correct":  # right given a wrong earlier value is not found
                     found[key] = True
 
         def listed(keys):
             return [{"node": n, "quantity": q, "parent": p or None} for n, q, p in keys]
 
         return {"found": listed(found), "shown": listed(shown)}
+
+    def wrong_grad_answers(self, learner: str, graph: str, nodes: list[str]) -> set[tuple]:
+        """(node, answer) of the learner's wrong answers for these nodes' grads on a graph: the
+        only earlier values error carried forward may start from."""
+        c = graph_attempts.c
+        query = select(c.node, c.answer).where(
+            c.learner == learner,
+            c.graph == graph,
+            c.quantity == "grad",
+            c.node.in_(nodes),
+            c.correct.is_(False),
+            c.revealed.is_(False),
+        )
+        with self.engine.connect() as conn:
+            return {(row.node, row.answer) for row in conn.execute(query)}
 
     def graph_attempts(self, learner: str | None = None) -> list[dict]:
         """Stored Your-turn attempts, oldest first, optionally one learner's (for tests)."""
@@ -462,7 +477,7 @@ class Store:
             select(
                 func.count(),
                 func.sum(case((c.correct.is_(False) & c.revealed.is_(False), 1), else_=0)),
-                func.max(case((c.correct.is_(True), 1), else_=0)),
+                func.max(case((c.note == "correct", 1), else_=0)),
                 func.max(case((c.revealed.is_(True), 1), else_=0)),
             ).where(*where)
         ).one()

@@ -8,6 +8,8 @@ An expression is read with the engine's own whitelist parser (never `eval`): it 
 """
 
 import ast
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,8 +147,16 @@ def _number(node):
         sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = sign * float(node.value)
-        return value if np.isfinite(value) else None
+        try:
+            value = sign * float(node.value)
+        except OverflowError:  # a whole number of hundreds of digits
+            value = math.inf
+        if not math.isfinite(value):
+            raise AnswerError(
+                "this number is too large for a float (about 1.8e308 at most)",
+                getattr(node, "col_offset", 0) + 1,
+            )
+        return value
     return None
 
 
@@ -186,6 +196,6 @@ def _expression(text, stripped, names):
 
 
 def _plain(exc):
-    """The engine's message without the internal name of the answer."""
-    message = exc.message.replace(f" at node {_TARGET}", "").replace(_TARGET, "the answer")
+    """The engine's message without the internal names of the answer and its parts."""
+    message = re.sub(r" at node _?[A-Za-z]\w*", "", exc.message).replace(_TARGET, "the answer")
     return message.replace(" (line 1)", "")

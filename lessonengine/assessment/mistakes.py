@@ -116,8 +116,7 @@ CATALOGUE = (
         ],
         says=lambda s: (
             f"That is the local gradient ∂{s.d()}/∂{s.d(s.parent)} = {fmt(s.local)} "
-            f"alone. The signal is the upstream gradient ∂L/∂{s.d()} = {fmt(s.upstream)} times "
-            "this local gradient."
+            f"alone. The signal is the upstream gradient ∂L/∂{s.d()} times this local gradient."
         ),
     ),
     Mistake(
@@ -149,8 +148,8 @@ CATALOGUE = (
         wrong=lambda s: [s.right * s.value_of(s.node) * (1 - s.value_of(s.node))],
         says=lambda s: (
             "Through a sigmoid and a cross-entropy the factor a(1 − a) cancels: "
-            f"∂L/∂{s.d(s.parent)} is already a − y = {fmt(s.right)}. Multiplying by a(1 − a) again "
-            "counts the sigmoid's slope twice."
+            f"∂L/∂{s.d(s.parent)} is already a − y. Multiplying by a(1 − a) again counts the "
+            "sigmoid's slope twice."
         ),
     ),
     Mistake(
@@ -227,6 +226,8 @@ CATALOGUE = (
     ),
 )
 MISTAKES = {row.id: row for row in CATALOGUE}
+# A sentence may use the student's own value, the forward values and the graph's shape, never
+# the right value or a factor that gives it (tests/api/test_answer_api.py scans for that).
 # Notes that are not mistakes of the table: said by the grader itself.
 NOTES = (
     "correct",

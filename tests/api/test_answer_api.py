@@ -64,17 +64,64 @@ def test_progress_is_per_graph_and_values(client):
     answer(client, node="w", quantity="grad", answer="(a - y)*x")
     program = {
         "program": "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)",
-        "values": {"w": 0.8, "x": 1.5, "b": -0.5, "y": 1.0},
+        "values": {"w": 0.9, "x": 1.5, "b": -0.5, "y": 1.0},
     }
     assert client.post("/api/graph/progress", json=program).get_json()["found"] == []
     assert len(client.post("/api/graph/progress", json=NEURON).get_json()["found"]) == 1
 
 
-def test_error_carried_forward(client):
-    body = answer(
-        client, node="_mul1", quantity="signal", parent="w", answer="-0.75", given={"_mul1": "-0.5"}
-    ).get_json()
+def test_error_carried_forward_starts_only_from_the_learners_own_stored_wrong_value(client):
+    step = {"node": "_mul1", "quantity": "signal", "parent": "w", "answer": "-0.75"}
+    # A made-up earlier value does not make a step right.
+    body = answer(client, **step, given={"_mul1": "-0.5"}).get_json()
+    assert body["correct"] is False and body["note"] != "carried-forward"
+    # The learner's own stored wrong value does: right given it, but neither found nor shown.
+    assert (
+        answer(client, node="_mul1", quantity="grad", answer="-0.5").get_json()["correct"] is False
+    )
+    body = answer(client, **step, given={"_mul1": "-0.5"}).get_json()
     assert body["correct"] is True and body["note"] == "carried-forward"
+    assert "expected" not in body
+    assert {"node": "_mul1", "quantity": "signal", "parent": "w"} not in body["progress"]["found"]
+
+
+def _right_value(client, node, quantity, parent):
+    view = client.post("/api/graph/node", json={**NEURON, "node": node}).get_json()
+    if quantity == "grad":
+        return view["grad"]
+    entries = view["local_grads" if quantity == "local_grad" else "signals"]
+    return next(e["value"] for e in entries if e["parent"] == parent)
+
+
+def test_feedback_never_gives_the_value_before_it_may_be_shown(app):
+    wrong = [
+        ("z", "grad", None, "(a-y)*a*(1-a)"),
+        ("w", "grad", None, "x"),
+        ("_mul1", "signal", "w", "x"),
+        ("_mul1", "signal", "w", "-0.3318"),
+        ("a", "local_grad", "z", "a"),
+        ("w", "grad", None, "0.4977"),
+        ("w", "grad", None, "[1, 2]"),
+        ("L", "local_grad", "a", "1"),
+    ]
+    for node, quantity, parent, text in wrong:
+        client = app.test_client()  # a learner of their own: a first wrong attempt each
+        body = answer(client, node=node, quantity=quantity, parent=parent, answer=text).get_json()
+        assert body["attempts"] < 3 and "expected" not in body
+        value = abs(_right_value(client, node, quantity, parent))
+        for shown in {f"{value:.4g}", f"{value:.3g}", f"{value:.2f}"}:
+            assert shown not in body["feedback"] + body.get("hint", ""), (text, shown, body)
+
+
+def test_a_preset_sent_with_its_own_values_is_the_same_graph(client, app):
+    values = {"w": 0.8, "x": 1.5, "b": -0.5, "y": 1.0}
+    answer(client, node="w", quantity="grad", answer="1")
+    answer(client, node="w", quantity="grad", answer="2", values=values)
+    program = {"program": "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)", "values": values}
+    body = {**program, "node": "w", "quantity": "grad", "answer": "3"}
+    assert client.post("/api/graph/answer", json=body).status_code == 200
+    assert {row["graph"] for row in app.extensions["store"].graph_attempts()} == {"neuron"}
+    assert answer(client, node="w", quantity="grad", reveal=True).get_json()["note"] == "shown"
 
 
 @pytest.mark.parametrize(
@@ -105,8 +152,16 @@ def test_bad_requests(client, body, status, fragment):
 
 @pytest.mark.parametrize(
     "text",
-    ["__import__('os')", "9**9**9**9", "(" * 5000 + "1" + ")" * 5000, "x" * 60_000, "qq + a"],
-    ids=["import", "tower", "nested", "long", "unknown-name"],
+    [
+        "__import__('os')",
+        "9**9**9**9",
+        "(" * 5000 + "1" + ")" * 5000,
+        "x" * 60_000,
+        "qq + a",
+        "1" + "0" * 400,
+        "[-1" + "0" * 400 + "]",
+    ],
+    ids=["import", "tower", "nested", "long", "unknown-name", "huge-int", "huge-int-list"],
 )
 def test_hostile_answers_are_400_with_a_column_within_100_ms(client, text):
     started = time.perf_counter()

@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from lessonengine.assessment.answers import AnswerError
 from lessonengine.assessment.grader import SHOW_AFTER, grade, worked_product
 from lessonengine.assessment.steps import Step, StepError
+from lessonengine.engine.graph import convert_value
+from lessonengine.engine.presets import PRESETS
 from lessonengine.engine.views import plain
 from lessonengine.errors import NotFoundError
 from webapp.api import bp
@@ -30,16 +32,21 @@ MAX_GIVEN = 64  # earlier answers sent for error carried forward
 SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
 
 
-def graph_key(body):
-    """How a graph is stored: a preset's id, or a hash of its program and values."""
-    if "preset" in body and not body.get("values"):
-        return str(body["preset"])[:100]
-    canonical = json.dumps(
-        {k: body.get(k) for k in ("preset", "program", "values")},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+def graph_key(graph):
+    """How a graph is stored: a preset's id when it is a preset at its default values (however
+    it was sent), else a hash of its program and the values of its inputs."""
+    values = {graph.nodes[i].id: plain(graph.values[i]) for i in graph.program.inputs}
+    for preset in PRESETS.values():
+        if preset.program == graph.program.text and _same_values(preset.values, values):
+            return preset.id
+    canonical = json.dumps([graph.program.text, values], sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def _same_values(defaults, values):
+    return set(defaults) == set(values) and all(
+        json.dumps(plain(convert_value(k, v))) == json.dumps(values[k]) for k, v in defaults.items()
+    )
 
 
 def _text(body, field, required=True):
@@ -103,9 +110,10 @@ def graph_answer():
 
     learner = current_learner()
     store = get_store()
-    key = GraphStep(graph_key(body), node, quantity, step.parent.id if step.parent else None)
+    key = GraphStep(graph_key(graph), node, quantity, step.parent.id if step.parent else None)
     if reveal:
         return _reveal(store, learner, key, step)
+    given = _own_earlier_answers(store, learner, key, step, given)
     try:
         result = grade(graph, node, quantity, parent, answer, given=given, seed=len(answer))
     except AnswerError as exc:
@@ -126,7 +134,7 @@ def graph_answer():
     }
     if not result.correct and result.hint:
         payload["hint"] = result.hint
-    if result.correct or counts.wrong >= SHOW_AFTER:
+    if result.note == "correct" or counts.wrong >= SHOW_AFTER:
         payload["expected"] = plain(result.expected)
         payload["worked"] = result.worked
     return _private(jsonify(payload))
@@ -157,6 +165,28 @@ def _reveal(store, learner, key, step):
     return _private(jsonify(payload))
 
 
+def _own_earlier_answers(store, learner, key, step, given):
+    """The entries of `given` that error carried forward may use: the grads of the nodes this
+    step reads its upstream from, each one a wrong answer this learner did store on this graph
+    (a made-up value would otherwise make any step right)."""
+    if not given:
+        return {}
+    if step.quantity == "signal":
+        upstream = [step.node.id]
+    elif step.quantity == "grad":
+        upstream = [child.id for child, _slot in step.edges]
+    else:
+        return {}
+    asked = {node: text for node, text in given.items() if node in upstream}
+    if not asked:
+        return {}
+    try:
+        stored = store.wrong_grad_answers(learner, key.graph, list(asked))
+    except SQLAlchemyError:
+        return {}
+    return {node: text for node, text in asked.items() if (node, text) in stored}
+
+
 @bp.post("/graph/progress")
 def graph_progress():
     """The steps of a graph this learner found and was shown, kept across reloads."""
@@ -164,11 +194,11 @@ def graph_progress():
     unknown = sorted(set(body) - GRAPH_FIELDS)
     if unknown:
         raise ApiError(400, f"unknown field(s): {', '.join(unknown)}")
-    _graph(body, GRAPH_FIELDS)  # a graph that exists, or the same 400/404 as /api/graph
+    graph = _graph(body, GRAPH_FIELDS)  # a graph that exists, or the 400/404 of /api/graph
     learner = current_learner(create=False)
     if learner is None:
         return _private(jsonify({"found": [], "shown": []}))
-    return _private(jsonify(_progress_or_503(get_store(), learner, graph_key(body))))
+    return _private(jsonify(_progress_or_503(get_store(), learner, graph_key(graph))))
 
 
 # --- The OpenAPI section of these routes ----------------------------------------------------------
