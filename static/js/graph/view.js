@@ -192,8 +192,10 @@ function buildView(view, nodes, output) {
 
 /** One line of a node: caption and number (an array's shape; "—" if not computed). */
 function drawLine(text, caption, value, shape) {
-  const shown =
-    value === undefined
+  const hidden = value === "?"; // Your turn: the student has not found it yet
+  const shown = hidden
+    ? "?"
+    : value === undefined
       ? "—"
       : value === null
         ? ""
@@ -205,17 +207,20 @@ function drawLine(text, caption, value, shape) {
     text.innerHTML = `<tspan class="graph-node-caption">${caption} </tspan>${shown}`;
   }
   // The exact number behind the rounded label, for tests and tools.
-  if (value === undefined || value === null) text.removeAttribute("data-raw");
+  if (value === undefined || value === null || hidden) text.removeAttribute("data-raw");
   else text.setAttribute("data-raw", JSON.stringify(value));
   toggle(text, "is-pending", value === undefined);
+  toggle(text, "is-hidden", hidden);
 }
 
 const words = (name, v, shape) =>
   v === undefined
     ? `${name} not computed yet`
-    : isTensor(shape)
-      ? `${name} a ${shape.join(" by ")} array`
-      : `${name} ${formatNumber(v)}`;
+    : v === "?"
+      ? `${name} yours to find`
+      : isTensor(shape)
+        ? `${name} a ${shape.join(" by ")} array`
+        : `${name} ${formatNumber(v)}`;
 
 /** Set everything from `scene` (see widget.js): values undefined are not computed yet. */
 function drawView(view, scene) {

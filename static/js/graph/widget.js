@@ -36,6 +36,8 @@ import {
 } from "./playground.js";
 import { katexReady, loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
+import { initialTurn, turnScene } from "./yourturn.js";
+import { createTurn } from "./yourturn-widget.js";
 
 // The engine's three endpoints: presets, a whole graph, and one node with its local gradients.
 const fetchPresets = async () => (await request("presets")).presets;
@@ -74,6 +76,7 @@ function skeleton(element, playground) {
 function mount(element, config = {}) {
   const playground = element.dataset.mode === "playground";
   let state = initialState({ presetId: element.dataset.preset || "neuron", playground });
+  state.turn = initialTurn(element.dataset); // Your turn (yourturn.js)
   const dom = skeleton(element, playground);
   const soon = debounce(recompute, 120);
   const later = debounce(recompute, 350); // after typing in the program
@@ -99,6 +102,7 @@ function mount(element, config = {}) {
   view.svg.setAttribute("aria-label", "Computation graph");
   view.svg.setAttribute("aria-describedby", `graph-keys-${uid}`);
   const panel = createPanel(dom.panel);
+  const turn = createTurn(element, dom, { get: () => state, set, select });
   const controls = createControls(dom, {
     onPreset: setPreset,
     onValue: setValue,
@@ -160,6 +164,7 @@ function mount(element, config = {}) {
       preset: playground ? null : state.presetId,
       program: state.program || null,
     };
+    turn.accepted(first);
     if (first) emit("ready", detail);
     if (fromUser) emit("values-changed", detail);
   }
@@ -297,7 +302,8 @@ function mount(element, config = {}) {
     if (!state.graph) return;
     const { nodes } = state.graph;
     buildView(view, nodes, state.graph.output);
-    drawView(view, scene(state));
+    drawView(view, turnScene(scene(state), state.turn));
+    turn.draw();
     const node = state.selected && nodes.find((n) => n.id === state.selected);
     const check = node && state.graph.check.find((r) => r.input === node.id);
     drawPanel(panel, {
