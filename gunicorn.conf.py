@@ -147,8 +147,12 @@ def as_json_error(data: bytes) -> bytes:
 
 
 def _worker_class():
-    """The worker class named by WORKER_CLASS (gthread or gevent), its sockets under deadlines."""
-    if os.environ.get("WORKER_CLASS", "gthread") == "gevent":
+    """The worker class named by WORKER_CLASS (gthread or gevent), its sockets under deadlines;
+    `sync` (no deadline, one request per process) only to compare against."""
+    kind = os.environ.get("WORKER_CLASS", "gthread")
+    if kind == "sync":
+        return "sync"
+    if kind == "gevent":
         from gunicorn.workers.ggevent import GeventWorker
 
         class DeadlineGeventWorker(GeventWorker):
