@@ -31,6 +31,10 @@ def open_lesson(page, live_server, width=1280, height=900):
     # The widget mounts when it comes near the viewport.
     page.locator(WIDGET).scroll_into_view_if_needed()
     node(page, "L").wait_for()
+    # The lesson opens the neuron in Your turn (gradients hidden); these tests watch the worked one.
+    turn = page.locator(f'{WIDGET} [data-action="your-turn"]')
+    if turn.is_checked():
+        turn.uncheck()
 
 
 def open_node(page, node_id):
@@ -267,7 +271,7 @@ def test_values_set_from_the_page_are_drawn(page, live_server, live_app):
 def test_gradient_check_switch(page, live_server, live_app):
     open_lesson(page, live_server)
     check = engine(live_app, "graph", {"preset": "neuron"})["check"]
-    switch = page.locator(f'{WIDGET} input[role="switch"]')
+    switch = page.locator(f"{WIDGET} input.graph-switch")
     switch.check()
     for row in check:  # the numerical gradient under the analytic one, on every input
         line = node(page, row["input"]).locator(".graph-node-check")
@@ -341,7 +345,7 @@ def test_no_violations_with_a_node_selected(page, live_server, axe_check):
     open_lesson(page, live_server)
     open_node(page, "z")
     axe_check(page, "on the lesson with node z selected")
-    page.locator(f'{WIDGET} input[role="switch"]').check()
+    page.locator(f"{WIDGET} input.graph-switch").check()
     page.locator(f'{WIDGET} [data-action="reset"]').click()
     page.locator(f'{WIDGET} [data-action="forward"]').click()
     axe_check(page, "on the lesson while stepping, gradient check on")
