@@ -190,6 +190,29 @@ def test_the_contents_list_shows_the_section_being_read(page, live_server):
     assert color != muted, "the current section looks different"
 
 
+def test_formulas_fit_the_column_at_1280px(page, live_server):
+    open_lesson(page, live_server, width=1280, height=900)
+    page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")
+    clipped = page.evaluate(
+        """[...document.querySelectorAll('.lesson-body .katex-display')]
+             .filter((el) => !el.closest('details') && el.scrollWidth > el.clientWidth + 1)
+             .map((el) => el.textContent.slice(0, 40))"""
+    )
+    assert clipped == [], "formulas that scroll although the margins have room"
+
+
+def test_the_first_screen_at_360px_shows_a_small_plain_video_card(page, live_server):
+    open_lesson(page, live_server, width=360, height=780)
+    card = page.locator(".video-card")
+    box = card.bounding_box()
+    assert box["height"] < 300, box
+    assert box["y"] + box["height"] < 780, "the whole card is on the first screen"
+    # Nothing in it looks pressable: no button, link or pointer cursor, no play icon.
+    assert card.locator("button, a, video, .video-play").count() == 0
+    cursors = card.locator("*").evaluate_all("els => els.map((e) => getComputedStyle(e).cursor)")
+    assert "pointer" not in cursors
+
+
 def test_a_tap_toggles_the_definition_and_stays_in_the_window(page, live_server):
     open_lesson(page, live_server, width=360, height=780)
     button = page.get_by_role("button", name="transpose", exact=True)

@@ -309,6 +309,10 @@ def test_the_loss_plot_draws_the_path_of_the_graphs_descent_steps(page, live_ser
     assert descent_path(page) is None
     graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
     bring_into_view(graph)
+    graph.locator("[data-node]").first.wait_for()
+    turn = graph.locator('[data-action="your-turn"]')
+    if turn.count() and turn.is_checked():
+        turn.uncheck()  # the lesson opens the neuron in Your turn, which hides the descent
     step = graph.locator('[data-action="descent-step"]')
     step.wait_for()
     eta = float(graph.locator('[data-input="learning-rate"]').input_value())
