@@ -102,7 +102,8 @@ def test_tap_targets_are_large_enough_on_a_phone(page, live_server):
         """(el) => [...el.querySelectorAll('button, input, select, summary, a, [data-node]')]
              .filter((t) => t.getClientRects().length)
              .map((t) => [t.dataset.node || t.dataset.action || t.dataset.input || t.className,
-                          t.getBoundingClientRect()])
+                          // A control inside its label is tapped through the label.
+                          (t.closest('label') || t).getBoundingClientRect()])
              .filter(([, r]) => r.width < 24 || r.height < 24)
              .map(([name, r]) => `${name} ${r.width.toFixed(0)}x${r.height.toFixed(0)}`)"""
     )

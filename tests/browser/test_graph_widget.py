@@ -272,6 +272,7 @@ def test_gradient_check_switch(page, live_server, live_app):
     open_lesson(page, live_server)
     check = engine(live_app, "graph", {"preset": "neuron"})["check"]
     switch = page.locator(f"{WIDGET} input.graph-switch")
+    expect(switch).to_have_attribute("role", "switch")
     switch.check()
     for row in check:  # the numerical gradient under the analytic one, on every input
         line = node(page, row["input"]).locator(".graph-node-check")

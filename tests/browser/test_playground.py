@@ -201,7 +201,7 @@ def test_notes_and_check_verdicts_are_shown_in_words(page, live_server, live_app
     # The gradient check at a tie: a kink, said in words and not marked as a failure.
     check = live_app.test_client().post("/api/graph", json={"program": program, "values": values})
     verdicts = {r["input"]: r for r in check.get_json()["check"]}
-    page.locator(f'{WIDGET} input[role="switch"]').check()
+    page.locator(f"{WIDGET} input.graph-switch").check()
     for name in ("a", "b"):
         assert verdicts[name]["verdict"] == "kink"
         line = node(page, name).locator(".graph-node-check")
