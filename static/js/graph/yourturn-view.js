@@ -48,7 +48,7 @@ function stepForm(tv, item, index) {
     "data-step-node": item.step.node,
     novalidate: true,
   });
-  form.innerHTML = `<label class="graph-turn-question" for="${id}"><span class="graph-turn-number">${index + 1}.</span> ${esc(item.words)}: ${texHtml(item.tex)}</label>
+  form.innerHTML = `<label class="graph-turn-question" for="${id}"><span class="graph-turn-number">${index + 1}.</span> ${esc(item.words)}: ${texHtml(item.tex, { big: true })}</label>
 <div class="graph-turn-row"><input id="${id}" class="graph-turn-input" type="text" inputmode="text" autocomplete="off" autocapitalize="off" spellcheck="false" data-input="answer" data-quantity="${esc(item.step.quantity)}" data-parent="${esc(item.step.parent || "")}" aria-describedby="${id}-read ${id}-feedback">
 <button type="submit" data-action="check">Check</button><button type="button" data-action="show-me">Show me</button></div>
 <p class="graph-turn-read" id="${id}-read"></p>
@@ -98,10 +98,10 @@ function feedbackHtml(result) {
   const said = result.feedback.toLowerCase().startsWith(head.slice(0, 5).toLowerCase());
   let html = `<p class="graph-turn-verdict ${kind}" data-note="${esc(result.note)}">${said ? "" : `<b>${head}</b> `}${esc(result.feedback)}</p>`;
   if (!result.correct && result.hint && result.note !== "shown")
-    html += `<p class="graph-turn-hint" data-field="hint">Hint, the rule: ${texHtml(result.hint)}</p>`;
+    html += `<p class="graph-turn-hint" data-field="hint">Hint, the rule: ${texHtml(result.hint, { big: true })}</p>`;
   if (result.note === "correct") return html; // its feedback already gives the value
   if (result.worked)
-    html += `<p class="graph-turn-worked" data-field="worked">${texHtml(result.worked)}</p>`;
+    html += `<p class="graph-turn-worked" data-field="worked">${texHtml(result.worked, { big: true })}</p>`;
   else if (result.expected !== undefined)
     html += `<p class="graph-turn-worked" data-field="expected">${esc(valueText(result.expected))}</p>`;
   return html;
@@ -143,7 +143,7 @@ function drawTurnView(tv, model) {
       parts.feedback.innerHTML = html;
     }
     const reading = item.result?.read_as
-      ? `Read as ${texHtml(item.result.read_as)}`
+      ? `Read as ${texHtml(item.result.read_as, { big: true })}`
       : parts.read.dataset.typed
         ? null
         : "";
