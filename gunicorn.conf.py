@@ -87,6 +87,7 @@ class DeadlineSocket:
         self._sock = sock
         self._seconds = seconds
         self._deadline = None  # set by the first read of a request, cleared by the response
+        self.late = False  # a request missed its deadline: the client is not to be waited for
 
     def recv(self, size, *flags):
         now = time.monotonic()
@@ -94,6 +95,7 @@ class DeadlineSocket:
             self._deadline = now + self._seconds
         remaining = self._deadline - now
         if remaining <= 0:
+            self.late = True
             raise LateRequest()
         current = self._sock.gettimeout()
         if current is None or current > remaining:
@@ -102,6 +104,7 @@ class DeadlineSocket:
             return self._sock.recv(size, *flags)
         except TimeoutError:
             if time.monotonic() >= self._deadline:
+                self.late = True
                 raise LateRequest() from None
             raise
 
@@ -168,6 +171,14 @@ def _worker_class():
             if not isinstance(conn.sock, DeadlineSocket):
                 conn.sock = DeadlineSocket(conn.sock, request_read_timeout)
             return super().handle(conn)
+
+        def finish_request(self, conn, fs):
+            # A graceful close reads what the client still sends for up to 2 s, on the main
+            # thread that accepts every connection: for a client that trickled its request past
+            # the deadline, that would stall the whole worker. Close such a one at once.
+            if getattr(conn.sock, "late", False):
+                conn.close = lambda graceful=False: conn.sock.close()
+            return super().finish_request(conn, fs)
 
     return DeadlineThreadWorker
 

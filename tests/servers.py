@@ -180,7 +180,8 @@ def raw_connection(base_url: str, timeout: float = 40) -> socket.socket:
 
 class SlowClients:
     """`count` clients that trickle requests a byte every `every` seconds, half of them their
-    headers and half a body; one cut off by the server connects and starts again."""
+    headers and half a body after whole headers (so the app reads it, and answers 408); one cut
+    off by the server connects and starts again."""
 
     PATH = "/api/lessons/chain-rule-in-networks/quiz/neuron-dw/answer"
 
@@ -194,12 +195,17 @@ class SlowClients:
         )
         headers = (start + "X-Padding: " + "p" * 200 + "\r\n\r\n").encode()
         body = (start + "Content-Length: 200\r\n\r\n" + '{"choice": "a"' + " " * 186).encode()
-        payloads = [headers if n % 2 == 0 else body for n in range(count)]
-        self.threads = [threading.Thread(target=self._trickle, args=(p,)) for p in payloads]
+        split = body.index(b"\r\n\r\n") + 4
+        kinds = [(b"", headers), (body[:split], body[split:])]
+        self.threads = [
+            threading.Thread(target=self._trickle, args=kinds[n % 2]) for n in range(count)
+        ]
 
-    def _trickle(self, data: bytes) -> None:
+    def _trickle(self, whole: bytes, data: bytes) -> None:
         while not self.stop.is_set():
             with raw_connection(self.base_url) as sock:
+                if whole:
+                    sock.sendall(whole)
                 for byte in data:
                     if self.stop.wait(self.every):
                         return
