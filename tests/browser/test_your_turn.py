@@ -228,3 +228,34 @@ def test_the_two_layer_graph_asks_for_the_signal_to_a1(page, live_server, width,
     page.keyboard.press("Enter")
     expect(verdict).to_have_attribute("data-note", "correct")
     page.locator(two).screenshot(path=str(artifacts_dir / "your-turn-two-layer-1280.png"))
+
+
+def test_your_turn_on_a_program_in_the_playground(page, live_server, console_errors):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    program = "u = p * q\nL = u + q"
+    page.goto(f"{live_server}/playground")
+    box = page.locator('[data-widget="graph"] textarea.graph-program')
+    box.fill(program)
+    widget = '[data-widget="graph"]'
+    page.locator(f'{widget} [data-node="u"]').wait_for()
+    switch = page.locator(f'{widget} [data-action="your-turn"]')
+    expect(switch).not_to_be_checked()  # the playground opens with every number shown
+    switch.focus()
+    page.keyboard.press("Space")
+    expect(page.locator(f"{widget} .graph-turn-progress")).to_have_text("0 of 4 gradients found")
+    labels = page.locator(f"{widget} .graph-node .graph-node-grad").all_text_contents()
+    assert all(text.endswith("?") for text in labels), labels
+    page.locator(f'{widget} [data-node="q"]').click()
+    field = page.locator(f'{widget} form[data-step-node="q"] [data-input="answer"]')
+    field.focus()
+    page.keyboard.type("p")  # one branch only: q feeds u and L
+    page.keyboard.press("Enter")
+    verdict = page.locator(f'{widget} form[data-step-node="q"] .graph-turn-verdict')
+    expect(verdict).to_have_attribute("data-note", "missed-fork")
+    field.fill("")
+    field.focus()
+    page.keyboard.type("p + 1")
+    page.keyboard.press("Enter")
+    expect(verdict).to_have_attribute("data-note", "correct")
+    expect(page.locator(f"{widget} .graph-turn-progress")).to_have_text("1 of 4 gradients found")
+    assert console_errors == []
