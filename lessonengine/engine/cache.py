@@ -21,7 +21,9 @@ class GraphCache:
     BYTES_PER_NODE = 2500
     BYTES_PER_NUMBER = 24
 
-    def __init__(self, max_entries=256, max_bytes=24 * 2**20):
+    # 8 MB: a worker's budget is 100 MB, of which the app itself takes about 67 and one request
+    # on a graph of large arrays up to about 25 while it runs.
+    def __init__(self, max_entries=256, max_bytes=8 * 2**20):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._items = OrderedDict()  # key -> [graph, weight]

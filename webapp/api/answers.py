@@ -10,8 +10,7 @@ POST /api/graph/progress gives the steps this learner found and was shown on a g
 import hashlib
 import json
 
-from flask import current_app, jsonify
-from sqlalchemy.exc import SQLAlchemyError
+from flask import jsonify
 
 from lessonengine.assessment.answers import AnswerError
 from lessonengine.assessment.grader import SHOW_AFTER, grade, worked_product
@@ -21,7 +20,7 @@ from lessonengine.engine.presets import PRESETS
 from lessonengine.engine.views import plain
 from lessonengine.errors import NotFoundError
 from webapp.api import bp
-from webapp.api.graph import GRAPH_FIELDS, _graph
+from webapp.api.graph import ENGINE_SLOTS, GRAPH_FIELDS, _graph
 from webapp.errors import ApiError, read_json
 from webapp.learner import current_learner
 from webapp.limits import write_limit
@@ -29,7 +28,6 @@ from webapp.store import GraphStep, get_store
 
 ANSWER_FIELDS = GRAPH_FIELDS | {"node", "quantity", "parent", "answer", "given", "reveal"}
 MAX_GIVEN = 64  # earlier answers sent for error carried forward
-SAVE_FAILED = "Your answer could not be saved just now. Please try again in a moment."
 
 
 def graph_key(graph):
@@ -76,14 +74,6 @@ def _private(response):
     return response
 
 
-def _progress_or_503(store, learner, key):
-    try:
-        return store.graph_progress(learner, key)
-    except SQLAlchemyError:
-        current_app.logger.exception("Reading Your-turn progress failed")
-        raise ApiError(503, "Your progress could not be read just now. Please reload.") from None
-
-
 @bp.post("/graph/answer")
 @write_limit("QUIZ_ANSWERS_PER_MINUTE", "answers")
 def graph_answer():
@@ -100,37 +90,35 @@ def graph_answer():
         raise ApiError(400, "reveal must be true or false")
     answer = _text(body, "answer", required=not reveal) or ""
     given = _given(body)
-    graph = _graph({k: body[k] for k in GRAPH_FIELDS if k in body}, GRAPH_FIELDS)
-    try:
-        step = Step.of(graph, node, quantity, parent)
-    except NotFoundError as exc:
-        raise ApiError(404, exc.message) from None
-    except StepError as exc:
-        raise ApiError(400, exc.message) from None
-
     learner = current_learner()
     store = get_store()
-    key = GraphStep(graph_key(graph), node, quantity, step.parent.id if step.parent else None)
-    if reveal:
-        return _reveal(store, learner, key, step)
-    given = _own_earlier_answers(store, learner, key, step, given)
-    try:
-        result = grade(graph, node, quantity, parent, answer, given=given, seed=len(answer))
-    except AnswerError as exc:
-        raise ApiError(400, **exc.to_dict()) from None
-    try:
-        counts = store.record_graph_attempt(learner, key, answer, result.correct, result.note)
-        progress = store.graph_progress(learner, key.graph)
-    except SQLAlchemyError:
-        current_app.logger.exception("Storing a Your-turn answer failed")
-        raise ApiError(503, SAVE_FAILED) from None
+    # Grading re-runs the graph: it takes its turn with the other engine work of the worker,
+    # and hands it on before the database write.
+    with ENGINE_SLOTS:
+        graph = _graph({k: body[k] for k in GRAPH_FIELDS if k in body}, GRAPH_FIELDS)
+        try:
+            step = Step.of(graph, node, quantity, parent)
+        except NotFoundError as exc:
+            raise ApiError(404, exc.message) from None
+        except StepError as exc:
+            raise ApiError(400, exc.message) from None
+        key = GraphStep(graph_key(graph), node, quantity, step.parent.id if step.parent else None)
+        if reveal:
+            return _reveal(store, learner, key, step)
+        given = _own_earlier_answers(store, learner, key, step, given)
+        try:
+            result = grade(graph, node, quantity, parent, answer, given=given, seed=len(answer))
+        except AnswerError as exc:
+            raise ApiError(400, **exc.to_dict()) from None
+    # Committed before the reply; a database that cannot be reached is the app's one 503.
+    counts = store.record_graph_attempt(learner, key, answer, result.correct, result.note)
     payload = {
         "correct": result.correct,
         "note": result.note,
         "feedback": result.feedback,
         "read_as": result.read_as,
         "attempts": counts.attempts,
-        "progress": progress,
+        "progress": store.graph_progress(learner, key.graph),
     }
     if not result.correct and result.hint:
         payload["hint"] = result.hint
@@ -142,15 +130,9 @@ def graph_answer():
 
 def _reveal(store, learner, key, step):
     """Show me: the right value and its worked product, after at least one attempt."""
-    try:
-        counts = store.step_counts(learner, key)
-        if counts.attempts == 0:
-            raise ApiError(409, "Try this step at least once before asking to be shown it.")
-        counts = store.record_graph_attempt(learner, key, "", False, "shown", revealed=True)
-        progress = store.graph_progress(learner, key.graph)
-    except SQLAlchemyError:
-        current_app.logger.exception("Storing a Show me failed")
-        raise ApiError(503, SAVE_FAILED) from None
+    if store.step_counts(learner, key).attempts == 0:
+        raise ApiError(409, "Try this step at least once before asking to be shown it.")
+    counts = store.record_graph_attempt(learner, key, "", False, "shown", revealed=True)
     payload = {
         "correct": False,
         "note": "shown",
@@ -160,7 +142,7 @@ def _reveal(store, learner, key, step):
         "attempts": counts.attempts,
         "expected": plain(step.right),
         "worked": worked_product(step),
-        "progress": progress,
+        "progress": store.graph_progress(learner, key.graph),
     }
     return _private(jsonify(payload))
 
@@ -180,10 +162,7 @@ def _own_earlier_answers(store, learner, key, step, given):
     asked = {node: text for node, text in given.items() if node in upstream}
     if not asked:
         return {}
-    try:
-        stored = store.wrong_grad_answers(learner, key.graph, list(asked))
-    except SQLAlchemyError:
-        return {}
+    stored = store.wrong_grad_answers(learner, key.graph, list(asked))
     return {node: text for node, text in asked.items() if (node, text) in stored}
 
 
@@ -198,7 +177,7 @@ def graph_progress():
     learner = current_learner(create=False)
     if learner is None:
         return _private(jsonify({"found": [], "shown": []}))
-    return _private(jsonify(_progress_or_503(get_store(), learner, graph_key(graph))))
+    return _private(jsonify(get_store().graph_progress(learner, graph_key(graph))))
 
 
 # --- The OpenAPI section of these routes ----------------------------------------------------------

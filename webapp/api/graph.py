@@ -16,7 +16,7 @@ from webapp.errors import ApiError, read_json
 # Engine work at once in one process: a graph of large arrays briefly holds many megabytes, so
 # a worker's threads take turns (the GIL would serialise most of this work anyway) and its
 # memory stays within budget however many such requests arrive together.
-ENGINE_SLOTS = threading.BoundedSemaphore(2)
+ENGINE_SLOTS = threading.BoundedSemaphore(1)
 
 GRAPH_FIELDS = frozenset(("preset", "program", "values"))
 NODE_FIELDS = GRAPH_FIELDS | {"node"}
