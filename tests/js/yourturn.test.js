@@ -94,6 +94,18 @@ test("questions as TeX and in words", () => {
   );
 });
 
+test("a matrix product's signal says the transpose, not upstream × local", () => {
+  const graph = {
+    nodes: [
+      { id: "W2", op: "input", parents: [], shape: [1, 3], tex: "W_{2}" },
+      { id: "a1", op: "input", parents: [], shape: [3], tex: "a_{1}" },
+      { id: "_matmul2", op: "matmul", parents: ["W2", "a1"], shape: [1], tex: "W_{2}\\,a_{1}" },
+    ],
+  };
+  const label = stepLabel(graph, { node: "_matmul2", quantity: "signal", parent: "a1" });
+  assert.match(label, /^Signal sent back to a1 \(a matrix product: .*transposed\)$/);
+});
+
 test("progress: found and shown gradients counted per node, restored from the server's lists", () => {
   const graph = neuron();
   const turn = on(

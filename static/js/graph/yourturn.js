@@ -67,7 +67,12 @@ function stepLabel(graph, step) {
   if (step.quantity === "grad") return `Gradient ${texText(stepTex(graph, step))}`;
   if (step.quantity === "local_grad")
     return `Local gradient ${texText(stepTex(graph, step))}, for ${name(step.parent)}`;
-  return `Signal sent back to ${name(step.parent)} (upstream × local)`;
+  // A matrix product's signal is not upstream times the Jacobian as written: it is a transpose.
+  const how =
+    byId.get(step.node).op === "matmul"
+      ? "a matrix product: the upstream gradient with the other factor transposed"
+      : "upstream × local";
+  return `Signal sent back to ${name(step.parent)} (${how})`;
 }
 
 /** A step's question in a few words, beside its typeset formula. */
