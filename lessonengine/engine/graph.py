@@ -29,7 +29,7 @@ from lessonengine.engine.program import (
     Program,
     parse,
 )
-from lessonengine.engine.tex import format_number
+from lessonengine.engine.tex import format_number, node_text
 from lessonengine.errors import EvaluationError, InputError, LimitError
 
 
@@ -425,7 +425,7 @@ class Graph:
         if not all(np.size(out) > np.size(v) for v in values):
             return []
         names = " and ".join(
-            f"{self.program.nodes[p].id} {shape_text(np.shape(v))}"
+            f"{node_text(self.program, p)} {shape_text(np.shape(v))}"
             for p, v in zip(node.parents, values, strict=True)
         )
         return [
@@ -451,7 +451,7 @@ class Graph:
                 notes.append(
                     {
                         "id": "out-of-range",
-                        "text": f"{self.program.nodes[parent].id} = {shown} lies outside "
+                        "text": f"{node_text(self.program, parent)} = {shown} lies outside "
                         f"{allowed.tex()}, but {allowed.why}: the {row.name} loss and its gradient "
                         "mean nothing here.",
                     }
