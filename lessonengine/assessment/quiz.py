@@ -29,6 +29,7 @@ MAX_ID_LENGTH = 64
 _QUIZ_KEYS = {"questions": list}
 _QUIZ_OPTIONAL = {"lesson": str}
 _QUESTION_KEYS = {"id": str, "prompt": str, "choices": list, "correct": str, "explanation": str}
+_QUESTION_OPTIONAL = {"section": str}  # the id of the lesson heading the question tests
 _CHOICE_KEYS = {"id": str, "text": str, "feedback": str}
 
 T = TypeVar("T")
@@ -56,6 +57,7 @@ class Question:
     choices: tuple[Choice, ...]
     correct: str
     explanation: str
+    section: str | None = None  # the id of the lesson heading whose section it tests
 
     def choice(self, choice_id) -> Choice | None:
         """The choice called `choice_id`, or None."""
@@ -164,7 +166,7 @@ def _parse_question(raw, where: str, path) -> Question:
         )
     qid = _check_id(raw.get("id"), f"{where}: 'id'", path)
     where = f"{where} ({qid})"
-    check_keys(raw, path, _QUESTION_KEYS, at=f"{where}: ")
+    check_keys(raw, path, _QUESTION_KEYS, _QUESTION_OPTIONAL, at=f"{where}: ")
     raw_choices = raw["choices"]
     if not MIN_CHOICES <= len(raw_choices) <= MAX_CHOICES:
         raise ContentError(
@@ -201,6 +203,7 @@ def _parse_question(raw, where: str, path) -> Question:
         choices=tuple(choices),
         correct=correct,
         explanation=raw["explanation"].strip(),
+        section=raw.get("section"),
     )
 
 

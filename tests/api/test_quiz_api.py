@@ -70,7 +70,7 @@ def test_get_returns_the_questions_and_empty_progress(client, quiz):
     assert data["lesson"] == LESSON
     assert [q["id"] for q in data["questions"]] == QUESTIONS
     for sent, question in zip(data["questions"], quiz.questions, strict=True):
-        assert set(sent) == {"id", "prompt", "choices"}
+        assert set(sent) == {"id", "prompt", "choices", "section"}  # never an answer
         assert sent["prompt"] == question.prompt
         assert 'class="katex"' in sent["prompt"], "math is rendered like the lesson's"
         assert sorted(c["id"] for c in sent["choices"]) == ["a", "b", "c", "d"]
@@ -562,3 +562,15 @@ def test_compressed_responses_are_never_shared_between_learners(app, quiz):
         body(second.get(QUIZ, headers=gz))["progress"]["answered"]["neuron-dw"]["choice"] == wrong
     )
     assert body(app.test_client().get(QUIZ, headers=gz))["progress"]["answered"] == {}
+
+
+def test_each_question_names_the_lesson_section_it_tests(client):
+    questions = client.get(QUIZ).get_json()["questions"]
+    sections = {q["id"]: q["section"] for q in questions}
+    assert sections == {
+        "neuron-dw": "tracing-gradients-through-one-neuron",
+        "linear-transpose": "extending-to-multiple-layers",
+        "error-reuse": "why-it-is-efficient",
+    }
+    page = client.get("/lessons/chain-rule-in-networks").get_data(as_text=True)
+    assert all(f'id="{section}"' in page for section in sections.values())

@@ -298,6 +298,9 @@ def test_the_score_leads_back_to_each_missed_explanation(page, live_server, sour
     missed = page.locator(f"{QUIZ} .quiz-missed li")
     expect(missed).to_have_count(1)
     review = missed.get_by_role("button", name="See the explanation of question 1")
+    # ... and to the section of the lesson the question tests.
+    reread = missed.get_by_role("link", name="Reread “Tracing gradients through one neuron”")
+    expect(reread).to_have_attribute("href", "#tracing-gradients-through-one-neuron")
     axe_quiz(page, "on the score with its links")
     review.click()
     # Question 1 again, as answered, with its explanation focused and in view.

@@ -8,6 +8,7 @@ is stored, committed, before the response is sent.
 from flask import Flask, current_app, jsonify
 
 from lessonengine.assessment.quiz import Quiz, UnknownChoice, choice_order, grade, load_quizzes
+from lessonengine.content import ContentError
 from webapp.api import bp
 from webapp.api.openapi import (
     error_response,
@@ -38,9 +39,26 @@ def init_app(app: Flask) -> None:
     course = app.extensions.get("course")
     lessons = [lesson.id for lesson in course.lessons] if course is not None else None
     quizzes = load_quizzes(app.config["CONTENT_DIR"], lessons)
+    for quiz in quizzes.values():
+        _check_sections(quiz, course)
     app.extensions["quizzes"] = {
         lesson: quiz.rendered(render_inline) for lesson, quiz in quizzes.items()
     }
+
+
+def _check_sections(quiz: Quiz, course) -> None:
+    # A question's section must be a heading of its lesson: the score links to it.
+    lesson = next((x for x in course.lessons if x.id == quiz.lesson), None) if course else None
+    if lesson is None:
+        return
+    headings = {heading.id for heading in lesson.headings}
+    for question in quiz.questions:
+        if question.section is not None and question.section not in headings:
+            raise ContentError(
+                quiz.path,
+                f"question {question.id}: 'section' is {question.section!r}, not a heading of "
+                f"the lesson ({', '.join(sorted(headings))})",
+            )
 
 
 def _quiz_or_404(lesson: str) -> Quiz:
@@ -90,6 +108,7 @@ def _quiz_payload(quiz: Quiz, learner: str, state: RoundState) -> dict:
                 "id": question.id,
                 "prompt": question.prompt,
                 "choices": [{"id": c.id, "text": c.text} for c in choices],
+                "section": question.section,
             }
         )
     return {"lesson": quiz.lesson, "questions": questions, "progress": _progress(quiz, state)}
@@ -243,6 +262,10 @@ def openapi_section():
                         "properties": {
                             "id": {"type": "string"},
                             "prompt": {"type": "string", "description": "HTML (KaTeX math)."},
+                            "section": {
+                                "type": ["string", "null"],
+                                "description": "The id of the lesson heading it tests.",
+                            },
                             "choices": {
                                 "type": "array",
                                 "items": {
