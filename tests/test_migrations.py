@@ -16,7 +16,7 @@ def test_version_1_upgrades_to_the_current_schema_keeping_every_attempt(tmp_path
     assert get_schema_version(engine) == SCHEMA_VERSION == 2
     check_upgraded(engine)
     # The new table works: a Your-turn attempt can be stored for the old learner.
-    from webapp.store import GraphStep
+    from webapp.graph_store import GraphStep
 
     counts = Store(engine).record_graph_attempt(
         "a" * 32, GraphStep("neuron", "w", "grad", None), "0.5", False, "sign"

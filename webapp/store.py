@@ -10,13 +10,9 @@ answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, o
 """
 
 import contextlib
-import fcntl
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -28,8 +24,6 @@ from flask import Flask, current_app
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
-    case,
     create_engine,
     event,
     func,
@@ -41,10 +35,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from webapp.db import insert_ignore, lock_learner, utc_now, writing
+from webapp.graph_store import GraphAttempts
 from webapp.schema import (
     attempts,
-    graph_attempts,
-    learners,
     metadata,
     quiz_rounds,
     schema_version,
@@ -90,34 +84,6 @@ class RoundState:
 
     round: int
     answers: dict[str, Attempt]
-
-
-@dataclass(frozen=True)
-class GraphStep:
-    """A step of a graph, as stored: the graph's key, the node, the quantity and the parent."""
-
-    graph: str
-    node: str
-    quantity: str
-    parent: str | None
-
-
-@dataclass(frozen=True)
-class StepCounts:
-    """A learner's record at one step: attempts (Show me included), wrong answers, and whether
-    they found it or were shown it."""
-
-    attempts: int
-    wrong: int
-    found: bool
-    shown: bool
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- Engine -----------------------------------------------------------------------------------
 
 
 def database_url(app: Flask) -> str:
@@ -174,7 +140,7 @@ def init_schema(engine: Engine, script_location: str = MIGRATIONS_DIR) -> int:
     migrate once and never see half a schema. A database of a release before Alembic (its own
     `schema_version` table) is stamped with the matching revision first, and that table dropped.
     """
-    with _writing(engine) as conn:
+    with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
         config = Config()
@@ -212,87 +178,10 @@ def get_schema_version(engine: Engine) -> int | None:
     return None if revision is None else int(revision)
 
 
-_TURNS: dict[str, tuple[threading.Lock, str]] = {}
-_HOLDING = threading.local()  # the databases whose turn this thread holds (a write inside one)
-
-
-@contextmanager
-def _write_turn(engine: Engine) -> Iterator[None]:
-    # SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in
-    # growing steps (1, 2, 5 ... 100 ms) before it tries again: under load the tail latency is
-    # those sleeps. Writers queue instead: a lock for the threads of this process, and an
-    # advisory lock on a file beside the database for the other processes; each is handed over
-    # the moment it is released. Other databases queue writers themselves.
-    path = engine.url.database if engine.dialect.name == "sqlite" else None
-    held = getattr(_HOLDING, "paths", None)
-    if held is None:
-        held = _HOLDING.paths = set()
-    if not path or path == ":memory:" or path in held:
-        yield
-        return
-    turn = _TURNS.get(path)
-    if turn is None:
-        turn = _TURNS.setdefault(path, (threading.Lock(), path + ".writer-lock"))
-    lock, lock_path = turn
-    with lock:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            held.add(path)
-            yield
-        finally:
-            held.discard(path)
-            os.close(fd)  # closing releases the advisory lock
-
-
-@contextmanager
-def _writing(engine: Engine, durable: bool = True) -> Iterator[Connection]:
-    # A connection in a write transaction, committed on leaving the block without an error.
-    # durable=False: committed (atomic, it survives a crash of the app) but not flushed to the
-    # disk on its own: SQLite's synchronous=NORMAL in WAL mode, PostgreSQL's synchronous_commit
-    # off. A power cut may lose the last moments of such writes, never corrupt the database.
-    with _write_turn(engine), engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if not durable and sqlite:  # on the driver's connection: SQLAlchemy must not BEGIN yet
-            conn.connection.dbapi_connection.execute("PRAGMA synchronous = NORMAL")
-        try:
-            conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                if not durable and conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                yield conn
-        finally:
-            if not durable and sqlite:
-                conn.connection.dbapi_connection.execute("PRAGMA synchronous = FULL")
-
-
-def _insert_ignore(conn: Connection, table: Table, values: dict) -> None:
-    # Insert a row unless one with the same primary key exists (the row is the same thing).
-    name = conn.dialect.name
-    if name in ("sqlite", "postgresql"):
-        if name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
-        return
-    key = [column == values[column.name] for column in table.primary_key.columns]
-    if conn.execute(select(1).select_from(table).where(*key)).first() is None:
-        conn.execute(table.insert().values(**values))
-
-
-def _lock_learner(conn: Connection, learner: str, now: datetime) -> None:
-    # Create the learner's row if needed and lock it to the end of the transaction: two writes
-    # for one learner (answers racing, Try again) take turns, so a check and the insert after it
-    # see the same round. SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
-    _insert_ignore(conn, learners, {"id": learner, "created_at": now})
-    conn.execute(select(learners.c.id).where(learners.c.id == learner).with_for_update())
-
-
 # --- The store --------------------------------------------------------------------------------
 
 
-class Store:
+class Store(GraphAttempts):
     """Quiz attempts and rounds, one short transaction per call."""
 
     def __init__(self, engine: Engine):
@@ -305,9 +194,9 @@ class Store:
 
         Raises AlreadyAnswered (storing nothing) when the question has an answer in this round.
         """
-        now = _now()
-        with _writing(self.engine) as conn:
-            _lock_learner(conn, learner, now)
+        now = utc_now()
+        with writing(self.engine) as conn:
+            lock_learner(conn, learner, now)
             round_no = self._round(conn, learner, lesson)
             earlier = conn.execute(
                 select(attempts)
@@ -322,7 +211,7 @@ class Store:
             ).first()
             if earlier is not None:
                 raise AlreadyAnswered(_attempt(earlier))
-            _insert_ignore(
+            insert_ignore(
                 conn,
                 quiz_rounds,
                 {"learner": learner, "lesson": lesson, "round": round_no, "started_at": now},
@@ -343,10 +232,10 @@ class Store:
     def start_round(self, learner: str, lesson: str) -> int:
         """Start the learner's next round of a lesson's quiz ("Try again") and return its number."""
         for _try in range(5):
-            now = _now()
+            now = utc_now()
             try:
-                with _writing(self.engine) as conn:
-                    _lock_learner(conn, learner, now)
+                with writing(self.engine) as conn:
+                    lock_learner(conn, learner, now)
                     round_no = self._round(conn, learner, lesson) + 1
                     conn.execute(
                         quiz_rounds.insert().values(
@@ -377,112 +266,6 @@ class Store:
             # The first answer counts; later ones are stored (they are attempts) but not scored.
             answers.setdefault(row.question, _attempt(row))
         return RoundState(round=round_no, answers=answers)
-
-    def record_graph_attempt(
-        self,
-        learner: str,
-        step: "GraphStep",
-        answer: str,
-        correct: bool,
-        note: str,
-        revealed: bool = False,
-    ) -> "StepCounts":
-        """Store one graded step (or a Show me) and return the learner's counts at that step,
-        this one included; committed on return. Practice steps, unlike quiz answers, are not
-        flushed to disk one by one (see _writing): a power cut may lose the last few."""
-        now = _now()
-        with _writing(self.engine, durable=False) as conn:
-            _lock_learner(conn, learner, now)
-            conn.execute(
-                graph_attempts.insert().values(
-                    learner=learner,
-                    graph=step.graph,
-                    node=step.node,
-                    quantity=step.quantity,
-                    parent=step.parent or "",
-                    answer=answer,
-                    correct=bool(correct),
-                    note=note,
-                    revealed=bool(revealed),
-                    created_at=now,
-                )
-            )
-            return self._step_counts(conn, learner, step)
-
-    def step_counts(self, learner: str, step: "GraphStep") -> "StepCounts":
-        """How many times the learner tried this step, how many were wrong, and whether it was
-        found or shown."""
-        with self.engine.connect() as conn:
-            return self._step_counts(conn, learner, step)
-
-    def graph_progress(self, learner: str, graph: str) -> dict[str, list[dict]]:
-        """The steps of a graph the learner found (a right answer) and was shown (Show me
-        first), each {"node", "quantity", "parent"}."""
-        c = graph_attempts.c
-        query = (
-            select(c.node, c.quantity, c.parent, c.note, c.revealed)
-            .where(c.learner == learner, c.graph == graph)
-            .order_by(c.id)
-        )
-        found, shown = {}, {}
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                key = (row.node, row.quantity, row.parent)
-                if key in found or key in shown:
-                    continue
-                if row.revealed:
-                    shown[key] = True
-                elif row.note == "correct":  # right given a wrong earlier value is not found
-                    found[key] = True
-
-        def listed(keys):
-            return [{"node": n, "quantity": q, "parent": p or None} for n, q, p in keys]
-
-        return {"found": listed(found), "shown": listed(shown)}
-
-    def wrong_grad_answers(self, learner: str, graph: str, nodes: list[str]) -> set[tuple]:
-        """(node, answer) of the learner's wrong answers for these nodes' grads on a graph: the
-        only earlier values error carried forward may start from."""
-        c = graph_attempts.c
-        query = select(c.node, c.answer).where(
-            c.learner == learner,
-            c.graph == graph,
-            c.quantity == "grad",
-            c.node.in_(nodes),
-            c.correct.is_(False),
-            c.revealed.is_(False),
-        )
-        with self.engine.connect() as conn:
-            return {(row.node, row.answer) for row in conn.execute(query)}
-
-    def graph_attempts(self, learner: str | None = None) -> list[dict]:
-        """Stored Your-turn attempts, oldest first, optionally one learner's (for tests)."""
-        query = select(graph_attempts).order_by(graph_attempts.c.id)
-        if learner is not None:
-            query = query.where(graph_attempts.c.learner == learner)
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-
-    @staticmethod
-    def _step_counts(conn: Connection, learner: str, step: "GraphStep") -> "StepCounts":
-        c = graph_attempts.c
-        where = (
-            c.learner == learner,
-            c.graph == step.graph,
-            c.node == step.node,
-            c.quantity == step.quantity,
-            c.parent == (step.parent or ""),
-        )
-        row = conn.execute(
-            select(
-                func.count(),
-                func.sum(case((c.correct.is_(False) & c.revealed.is_(False), 1), else_=0)),
-                func.max(case((c.note == "correct", 1), else_=0)),
-                func.max(case((c.revealed.is_(True), 1), else_=0)),
-            ).where(*where)
-        ).one()
-        attempts_, wrong, found, shown = row
-        return StepCounts(int(attempts_ or 0), int(wrong or 0), bool(found), bool(shown))
 
     def ping(self) -> None:
         """Run a trivial query: raises when the database cannot be reached."""

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, func, select
 
 from tests.conftest import make_test_app
-from webapp.store import attempts, learners, quiz_rounds
+from webapp.schema import attempts, learners, quiz_rounds
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"

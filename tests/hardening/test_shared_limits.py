@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import make_test_app
 from tests.servers import Gunicorn, RedisServer
-from webapp.store import quiz_rounds
+from webapp.schema import quiz_rounds
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"

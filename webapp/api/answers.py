@@ -22,9 +22,10 @@ from lessonengine.errors import NotFoundError
 from webapp.api import bp
 from webapp.api.graph import ENGINE_SLOTS, GRAPH_FIELDS, _graph
 from webapp.errors import ApiError, read_json
+from webapp.graph_store import GraphStep
 from webapp.learner import current_learner
 from webapp.limits import write_limit
-from webapp.store import GraphStep, get_store
+from webapp.store import get_store
 
 ANSWER_FIELDS = GRAPH_FIELDS | {"node", "quantity", "parent", "answer", "given", "reveal"}
 MAX_GIVEN = 64  # earlier answers sent for error carried forward
