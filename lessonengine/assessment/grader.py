@@ -65,14 +65,18 @@ def names_of(graph):
     return [node.id for node in graph.nodes if node.named]
 
 
+def named_values(graph):
+    """The value of each name an answer may use, to evaluate it on this graph."""
+    return {node.id: graph.values[node.index] for node in graph.nodes if node.named}
+
+
 def grade(graph, node_id, quantity, parent, text, given=None, seed=0):
     """Grade `text` as the student's value of one step; raises AnswerError, StepError or
     NotFoundError (an unknown node). `given` maps node ids to the student's earlier answers
     for those nodes' grads (error carried forward)."""
     step = Step.of(graph, node_id, quantity, parent)
     answer = read_answer(text, names_of(graph))
-    values = {node.id: graph.values[node.index] for node in graph.nodes if node.named}
-    value = answer.evaluate(values)
+    value = answer.evaluate(named_values(graph))
     right = step.right
     worked = worked_product(step)
 
@@ -157,9 +161,8 @@ def _equivalent(step, answer, seed):
         except GraphError:
             continue  # left the domain: another point
         moved_step = Step(moved, moved.program.nodes[step.node.index], step.quantity, step.slot)
-        named = {node.id: moved.values[node.index] for node in moved.nodes if node.named}
         try:
-            value = answer.evaluate(named)
+            value = answer.evaluate(named_values(moved))
         except AnswerError:
             return False
         right = moved_step.right
@@ -183,9 +186,7 @@ def _carried_forward(step, value, given):
         if text is None:
             return graph.grads[node.index]
         try:
-            theirs = read_answer(text, names_of(graph)).evaluate(
-                {n.id: graph.values[n.index] for n in graph.nodes if n.named}
-            )
+            theirs = read_answer(text, names_of(graph)).evaluate(named_values(graph))
         except AnswerError:
             return graph.grads[node.index]
         if np.shape(theirs) != np.shape(graph.grads[node.index]):
