@@ -31,21 +31,27 @@ ANSWER_FIELDS = GRAPH_FIELDS | {"node", "quantity", "parent", "answer", "given",
 MAX_GIVEN = 64  # earlier answers sent for error carried forward
 
 
+def _canonical(program_text, values):
+    """A program and its input values as one canonical text (values as the engine reads them)."""
+    return json.dumps([program_text, values], sort_keys=True, separators=(",", ":"))
+
+
+# Each preset at its default values, by canonical text: built once, looked up per answer.
+_PRESET_KEYS = {
+    _canonical(p.program, {k: plain(convert_value(k, v)) for k, v in p.values.items()}): p.id
+    for p in PRESETS.values()
+}
+
+
 def graph_key(graph):
     """How a graph is stored: a preset's id when it is a preset at its default values (however
     it was sent), else a hash of its program and the values of its inputs."""
     values = {graph.nodes[i].id: plain(graph.values[i]) for i in graph.program.inputs}
-    for preset in PRESETS.values():
-        if preset.program == graph.program.text and _same_values(preset.values, values):
-            return preset.id
-    canonical = json.dumps([graph.program.text, values], sort_keys=True, separators=(",", ":"))
+    canonical = _canonical(graph.program.text, values)
+    preset = _PRESET_KEYS.get(canonical)
+    if preset is not None:
+        return preset
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
-
-
-def _same_values(defaults, values):
-    return set(defaults) == set(values) and all(
-        json.dumps(plain(convert_value(k, v))) == json.dumps(values[k]) for k, v in defaults.items()
-    )
 
 
 def _text(body, field, required=True):
