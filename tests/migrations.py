@@ -7,14 +7,28 @@ from sqlalchemy import insert, inspect, select, text
 from webapp.schema import (
     SCHEMA_VERSION,
     attempts,
+    class_members,
+    classes,
     graph_attempts,
     learners,
     metadata,
+    practice_attempts,
+    practice_exercises,
     quiz_rounds,
     schema_version,
+    skill_levels,
+    teachers,
 )
 
 VERSION_1_TABLES = [schema_version, learners, quiz_rounds, attempts]
+NEWER_TABLES = [
+    practice_exercises,
+    practice_attempts,
+    skill_levels,
+    teachers,
+    classes,
+    class_members,
+]
 
 
 def make_version_1_database(engine, answers=25):
@@ -49,6 +63,8 @@ def check_upgraded(engine, answers=25):
         kept = conn.execute(select(attempts.c.question).order_by(attempts.c.id)).scalars().all()
         assert kept == [f"q{k}" for k in range(answers)]
         assert conn.execute(select(graph_attempts)).all() == []
+        for table in NEWER_TABLES:
+            assert conn.execute(select(table)).all() == [], table.name
         # Alembic took over the version: the old table is gone, the revision is the newest.
         assert not inspect(conn).has_table(schema_version.name)
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
@@ -87,4 +103,12 @@ def check_version_2_upgraded(engine, answers=25):
         assert [tuple(step) for step in steps] == [("w", "0.5")]
         assert not inspect(conn).has_table(schema_version.name)
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert revision == "0002"
+    assert revision == f"{SCHEMA_VERSION:04d}"
+    check_new_tables_empty(engine)
+
+
+def check_new_tables_empty(engine):
+    """The tables added after version 2 (practice, teachers and classes) exist and are empty."""
+    with engine.connect() as conn:
+        for table in NEWER_TABLES:
+            assert conn.execute(select(table)).all() == [], table.name

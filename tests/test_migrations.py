@@ -13,7 +13,7 @@ def test_version_1_upgrades_to_the_current_schema_keeping_every_attempt(tmp_path
     make_version_1_database(engine)
     assert "graph_attempts" not in inspect(engine).get_table_names()
     assert init_schema(engine) == 1
-    assert get_schema_version(engine) == SCHEMA_VERSION == 2
+    assert get_schema_version(engine) == SCHEMA_VERSION == 4
     check_upgraded(engine)
     # The new table works: a Your-turn attempt can be stored for the old learner.
     from webapp.graph_store import GraphStep

@@ -188,9 +188,9 @@ def test_todays_schema_is_taken_over_by_alembic_keeping_every_attempt(pg_cluster
     admin.dispose()
     engine = create_engine(pg_cluster("today"))
     make_version_2_database(engine)
-    assert init_schema(engine) == 2 and get_schema_version(engine) == 2
+    assert init_schema(engine) == 2 and get_schema_version(engine) == SCHEMA_VERSION
     check_version_2_upgraded(engine)
-    assert init_schema(engine) == 2
+    assert init_schema(engine) == SCHEMA_VERSION
     engine.dispose()
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -86,4 +87,90 @@ graph_attempts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_graph_attempts_step", "learner", "graph", "node", "quantity", "parent"),
     Index("ix_graph_attempts_graph_node", "graph", "node"),
+)
+
+# Practice (schema version 3). An exercise handed out to a learner: the skill's template and the
+# seed that regenerates it. Its id is a random token, so ids cannot be guessed or enumerated.
+practice_exercises = Table(
+    "practice_exercises",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("skill", String(64), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_practice_exercises_learner_skill", "learner", "skill"),
+)
+
+# The one answer to an exercise (a second one is refused: the unique exercise makes two tabs
+# unable to answer, and so to promote, twice), with the level it moved the skill from and to.
+practice_attempts = Table(
+    "practice_attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("exercise", String(32), ForeignKey("practice_exercises.id"), nullable=False),
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("skill", String(64), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("answer", String(1000), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("note", String(32), nullable=False),
+    Column("level_before", String(16), nullable=False),
+    Column("level_after", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("exercise", name="uq_practice_attempts_exercise"),
+    Index("ix_practice_attempts_learner_skill", "learner", "skill"),
+    Index("ix_practice_attempts_skill", "skill"),
+)
+
+# Each learner's mastery of each skill: its level, the run of right answers that leads to the
+# next one, where it stands on the review ladder, and when its next review falls due.
+skill_levels = Table(
+    "skill_levels",
+    metadata,
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("skill", String(64), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("streak", Integer, nullable=False),
+    Column("review_step", Integer, nullable=False),
+    Column("due", DateTime(timezone=True)),
+    Column("last_right_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("learner", "skill"),
+    Index("ix_skill_levels_skill_level", "skill", "level"),
+)
+
+# Teachers (schema version 4): accounts made by an administrator's command, never by sign-up.
+# The password is stored only as its argon2 hash.
+teachers = Table(
+    "teachers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A teacher's class; students join it with its code.
+classes = Table(
+    "classes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("teacher", Integer, ForeignKey("teachers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_classes_teacher", "teacher"),
+)
+
+# Which anonymous learners are in which class, with the nickname only the teacher sees.
+class_members = Table(
+    "class_members",
+    metadata,
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("learner", String(64), ForeignKey("learners.id"), nullable=False),
+    Column("nickname", String(40)),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("class_id", "learner"),
+    Index("ix_class_members_learner", "learner"),
 )
