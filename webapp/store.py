@@ -43,6 +43,7 @@ from webapp.schema import (
     quiz_rounds,
     schema_version,
 )
+from webapp.teach.store import Teaching
 
 DEFAULT_FILE = "lessons.db"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -181,7 +182,7 @@ def get_schema_version(engine: Engine) -> int | None:
 # --- The store --------------------------------------------------------------------------------
 
 
-class Store(GraphAttempts):
+class Store(GraphAttempts, Teaching):
     """Quiz attempts and rounds, one short transaction per call."""
 
     def __init__(self, engine: Engine):

@@ -1,0 +1,162 @@
+"""A student joins a teacher's class with its code, and can leave it: pages and JSON.
+
+The learner is the anonymous one of the cookie (webapp.learner); the optional nickname is seen
+by the class's teacher only. JSON: POST /api/classes/join, GET /api/classes (mine) and
+DELETE /api/classes/<id>/membership (leave). Pages: /join (type a code, your classes),
+/join/<code> (the class's name and a form to join).
+"""
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from webapp.errors import ApiError, read_json
+from webapp.learner import current_learner
+from webapp.limits import write_limit
+from webapp.store import get_store
+from webapp.teach import join_bp
+from webapp.teach.auth import csrf
+from webapp.teach.store import TooManyClasses
+from webapp.teach.validate import InvalidText, clean_text, normalise_code
+
+MAX_NICKNAME = 40
+UNKNOWN_CODE = "No class has this join code. Check it with your teacher."
+
+
+class JoinForm(FlaskForm):
+    """Joining a class: an optional nickname (and the hidden csrf_token)."""
+
+    nickname = StringField("Nickname (optional)")
+
+
+def join(code, nickname) -> dict:
+    """Put this request's learner in the class with `code`: its {"id", "name"}, or ApiError."""
+    try:
+        nickname = clean_text(nickname, "nickname", MAX_NICKNAME, required=False)
+    except InvalidText as exc:
+        raise ApiError(400, str(exc)) from None
+    found = _class_or_404(code)
+    limit = current_app.config["CLASSES_PER_LEARNER"]
+    try:
+        get_store().join_class(found["id"], current_learner(), nickname, limit)
+    except TooManyClasses:
+        raise ApiError(409, f"You are in {limit} classes, the most there can be.") from None
+    return found
+
+
+def _class_or_404(code) -> dict:
+    normalised = normalise_code(code)
+    found = get_store().class_by_code(normalised) if normalised else None
+    if found is None:
+        raise ApiError(404, UNKNOWN_CODE)
+    return found
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+@join_bp.post("/api/classes/join")
+@write_limit("CLASS_JOINS_PER_MINUTE", "joins")
+def join_api():
+    """Join the class of {"code", "nickname"} (nickname optional): {"class": {"id", "name"}}."""
+    body = read_json()
+    code = body.get("code")
+    if not isinstance(code, str):
+        raise ApiError(400, "code must be a string: the class's join code")
+    return _private(jsonify({"class": join(code, body.get("nickname"))}))
+
+
+@join_bp.get("/api/classes")
+def my_classes_api():
+    """The classes this learner is in."""
+    learner = current_learner(create=False)
+    mine = get_store().learner_classes(learner) if learner else []
+    return _private(jsonify({"classes": mine}))
+
+
+@join_bp.delete("/api/classes/<int:class_id>/membership")
+@write_limit("CLASS_JOINS_PER_MINUTE", "joins")
+def leave_api(class_id: int):
+    """Leave a class: 204, or 404 when this learner is not in it."""
+    learner = current_learner(create=False)
+    if learner is None or not get_store().leave_class(class_id, learner):
+        raise ApiError(404, "You are not in this class.")
+    return _private(current_app.response_class(status=204))
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@join_bp.get("/join")
+def join_start():
+    """Type a join code (the course page's form comes here), and the classes you are in."""
+    code = request.args.get("code")
+    if code is not None:
+        return redirect(url_for("join.join_page", code=normalise_code(code) or code.strip()[:64]))
+    return _join_page("pages/join_start.html", 200)
+
+
+def _join_page(template, status, **context):
+    learner = current_learner(create=False)
+    mine = get_store().learner_classes(learner) if learner else []
+    page = render_template(template, mine=mine, leave_form=FlaskForm(), **context)
+    return _private(current_app.make_response((page, status)))
+
+
+@join_bp.get("/join/<code>")
+def join_page(code: str):
+    """The class's name and a form to join it; an unknown code is a friendly 404."""
+    return _class_page(code, JoinForm())
+
+
+def _class_page(code, form, error=None):
+    normalised = normalise_code(code)
+    found = get_store().class_by_code(normalised) if normalised else None
+    if found is None:
+        return _join_page("pages/join_missing.html", 404, code=code[:64])
+    status = 200 if error is None else 400
+    context = {"klass": found, "code": normalised, "form": form, "error": error}
+    return _join_page("pages/join.html", status, **context)
+
+
+@join_bp.post("/join/<code>")
+@write_limit("CLASS_JOINS_PER_MINUTE", "joins")
+def join_submit(code: str):
+    """The join form: in the class, then back to /join and its list."""
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return _class_page(code, form, "The form had expired. Please try again.")
+    try:
+        joined = join(code, form.nickname.data)
+    except ApiError as exc:
+        if exc.status == 404:
+            return _class_page(code, form)
+        return _class_page(code, form, exc.message)
+    flash(f"You joined \u201c{joined['name']}\u201d.")
+    return redirect(url_for("join.join_start"))
+
+
+@join_bp.post("/join/classes/<int:class_id>/leave")
+@write_limit("CLASS_JOINS_PER_MINUTE", "joins")
+def leave_page(class_id: int):
+    """The Leave button of "Your classes": out of the class, back to the list."""
+    csrf.protect()
+    learner = current_learner(create=False)
+    if learner is None or not get_store().leave_class(class_id, learner):
+        abort(404, "You are not in this class.")
+    flash("You left the class.")
+    return redirect(url_for("join.join_start"))
