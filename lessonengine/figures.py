@@ -23,8 +23,11 @@ import numpy as np
 
 from lessonengine.cost import MLP_OUTPUTS, MLP_PROGRAM, mlp_costs
 from lessonengine.engine import compute
-from lessonengine.engine.ops import LABEL
+from lessonengine.engine.graph import convert_value
+from lessonengine.engine.ops import Range
 from lessonengine.engine.presets import get_preset, resolve
+from lessonengine.engine.program import MAX_MAGNITUDE
+from lessonengine.errors import InputError
 from lessonengine.plotstyle import (
     PALETTE,
     answer,
@@ -39,15 +42,23 @@ from lessonengine.plotstyle import (
 CURVE_POINTS = 241
 
 
+NEURON_PRESET = "neuron"
+
+
 @dataclass(frozen=True)
 class Input:
-    """One value of the neuron that the student can change: a number input on the page."""
+    """One value of the neuron that the student can change: a number input on the page.
+
+    `range` is the engine's rule for the value (the op table's, as the graph's `range` of the same
+    input), or None when any number within the engine's limit (``min``, ``max``) will do.
+    """
 
     name: str
     label: str
     min: float
     max: float
     step: float
+    range: Range | None
 
     def to_dict(self):
         return {
@@ -56,21 +67,28 @@ class Input:
             "min": self.min,
             "max": self.max,
             "step": self.step,
+            "range": self.range.to_dict() if self.range is not None else None,
         }
 
 
-# |z| = |w x + b| stays at most 30, so the sigmoid never rounds to exactly 0 or 1 and the loss
-# is always finite.
-INPUTS = (
-    Input("w", "w (weight)", -5.0, 5.0, 0.1),
-    Input("x", "x (input)", -5.0, 5.0, 0.1),
-    Input("b", "b (bias)", -5.0, 5.0, 0.1),
-    # The label's range is the engine's (the bce row of the op table), so that the plots refuse
-    # exactly the labels the graph notes as meaningless.
-    Input("y", "y (label)", LABEL.low, LABEL.high, 0.1),
-)
+def _neuron_inputs():
+    """The neuron's inputs, each with the engine's rule (the one the graph's controls apply).
+
+    The rule is the op table's range where the op an input feeds has one, else the engine's limit.
+    """
+    program, values = resolve(NEURON_PRESET)
+    graph = compute(program, values)
+    labels = {"w": "w (weight)", "x": "x (input)", "b": "b (bias)", "y": "y (label)"}
+    specs = []
+    for name, text in labels.items():
+        allowed = graph.input_range(graph.node(name))
+        low, high = (allowed.low, allowed.high) if allowed else (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+        specs.append(Input(name, text, low, high, 0.1, allowed))
+    return tuple(specs)
+
+
+INPUTS = _neuron_inputs()
 INPUTS_BY_NAME = {spec.name: spec for spec in INPUTS}
-NEURON_PRESET = "neuron"
 
 
 class UnknownFigure(LookupError):
@@ -93,8 +111,9 @@ class FigureInputError(ValueError):
 def read_values(raw: Mapping):
     """The neuron's values from request arguments (strings), defaults from the preset.
 
-    Raises FigureInputError naming the field for an empty, non-numeric, non-finite or
-    out-of-range value.
+    Raises FigureInputError naming the field for an empty, non-numeric or non-finite value, or one
+    past the engine's limit (in the engine's words). A value outside its input's `range` is refused
+    by `neuron`, with the engine's note.
     """
     values = dict(get_preset(NEURON_PRESET).values)
     for spec in INPUTS:
@@ -110,11 +129,10 @@ def read_values(raw: Mapping):
             raise FigureInputError(spec.name, f"{spec.name} must be a number.") from None
         if not math.isfinite(value):
             raise FigureInputError(spec.name, f"{spec.name} must be a finite number.")
-        if not spec.min <= value <= spec.max:
-            raise FigureInputError(
-                spec.name,
-                f"{spec.name} must be between {fmt(spec.min, 0)} and {fmt(spec.max, 0)}.",
-            )
+        try:
+            convert_value(spec.name, value)  # the engine's limit, as the graph meets it
+        except InputError as exc:
+            raise FigureInputError(spec.name, exc.message) from None
         values[spec.name] = value + 0.0  # no -0.0
     return values
 
@@ -132,9 +150,17 @@ class NeuronState:
 
 
 def neuron(values):
-    """Run the `neuron` preset forward and backward on `values` (the engine; raises GraphError)."""
+    """Run the `neuron` preset forward and backward on `values` (the engine; raises GraphError).
+
+    A value outside the range its op allows (a label y of the cross-entropy outside [0, 1]) is a
+    FigureInputError with the note the engine writes at that input in the graph.
+    """
     program, merged = resolve(NEURON_PRESET, {k: float(v) for k, v in values.items()})
     graph = compute(program, merged)
+    for name in INPUTS_BY_NAME:
+        for note in graph.notes(graph.node(name)):
+            if note["id"] == "out-of-range":
+                raise FigureInputError(name, note["text"])
     return NeuronState(
         values={name: float(merged[name]) for name in INPUTS_BY_NAME},
         z=float(graph.value("z")),
@@ -143,6 +169,17 @@ def neuron(values):
         loss=float(graph.value("L")),
         dL_dw=float(graph.grad("w")),
     )
+
+
+def window(low, high, point):
+    """An axis from `low` to `high`, widened to show `point` with a margin around it."""
+    margin = 0.06 * (max(high, point) - min(low, point))
+    return min(low, point - margin), max(high, point + margin)
+
+
+def samples(low, high, point):
+    """Points for a curve from `low` to `high`, `point` among them (its marker is on the curve)."""
+    return np.union1d(np.linspace(low, high, CURVE_POINTS), [point])
 
 
 def _sigmoid(z):
@@ -156,8 +193,8 @@ def sigmoid_figure(values):
     """sigma(z) and sigma'(z), the neuron's z marked on both with the engine's a and a(1 - a)."""
     state = neuron(values)
     z, a, slope = state.z, state.a, state.sigmoid_slope
-    lo, hi = min(-8.0, z - 1.0), max(8.0, z + 1.0)
-    zs = np.linspace(lo, hi, CURVE_POINTS)
+    lo, hi = window(-8.0, 8.0, z)
+    zs = samples(lo, hi, z)
     s = _sigmoid(zs)
     blue, vermillion, muted = PALETTE["blue"], PALETTE["vermillion"], PALETTE["muted"]
     data = [
@@ -252,14 +289,14 @@ def loss_tangent_figure(values):
     """L(w) with x, b, y held; the engine's (w, L) marked and its dL/dw drawn as the tangent."""
     state = neuron(values)
     v = state.values
-    spec = INPUTS_BY_NAME["w"]
-    ws = np.linspace(spec.min, spec.max, CURVE_POINTS)
+    w_lo, w_hi = window(-5.0, 5.0, v["w"])
+    ws = samples(w_lo, w_hi, v["w"])
     ls = loss_curve(ws, v["x"], v["b"], v["y"])
     top = float(max(ls.max(), state.loss))
     pad = 0.08 * max(top, 0.5)
     y_range = [-pad, top + 2.5 * pad]  # room at the top for the slope's label
     w, loss, slope = v["w"], state.loss, state.dL_dw
-    tx, ty = tangent_points(w, loss, slope, half_width=2.0)
+    tx, ty = tangent_points(w, loss, slope, half_width=0.2 * (w_hi - w_lo))
     blue, vermillion = PALETTE["blue"], PALETTE["vermillion"]
     data = [
         scatter(
@@ -296,7 +333,7 @@ def loss_tangent_figure(values):
     layout = plot_layout(
         "weight w",
         "loss L",
-        x_extra={"range": [spec.min, spec.max]},
+        x_extra={"range": [w_lo, w_hi]},
         y_extra={"range": y_range},
         annotations=[
             {

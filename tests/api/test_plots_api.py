@@ -30,8 +30,42 @@ def test_neuron_figures_echo_their_values_and_inputs(client, figure):
     body = client.get(f"/api/plots/{figure}?w=-1.25&y=0").get_json()
     assert body["values"] == {**PRESET, "w": -1.25, "y": 0.0}
     inputs = {spec["name"]: spec for spec in body["inputs"]}
-    assert inputs["w"]["min"] == -5 and inputs["w"]["max"] == 5
+    # The engine's rule: w, x, b any number within its limit, y a cross-entropy label in [0, 1].
+    assert inputs["w"]["min"] == -1e6 and inputs["w"]["max"] == 1e6
+    assert inputs["w"]["range"] is None
     assert inputs["y"]["min"] == 0 and inputs["y"]["max"] == 1
+    assert inputs["y"]["range"] == {"min": 0, "max": 1, "min_open": False, "max_open": False}
+
+
+@pytest.mark.parametrize(
+    "query", ["w=7", "x=-40", "w=1&x=-998&b=1e3", "b=3.5&y=0.25", "w=-1e5&x=1e-5"]
+)
+@pytest.mark.parametrize("figure", ["sigmoid", "loss-tangent"])
+def test_any_value_the_engine_takes_is_drawn(client, figure, query):
+    response = client.get(f"/api/plots/{figure}?{query}")
+    assert response.status_code == 200, response.get_json()
+    values = response.get_json()["values"]
+    for pair in query.split("&"):
+        name, text = pair.split("=")
+        assert values[name] == float(text)
+
+
+def test_the_label_is_refused_with_the_graphs_note_at_y(client):
+    """y = 3: the graph computes it and notes at y why it means nothing; the plots refuse it so."""
+    graph = client.post("/api/graph", json={"preset": "neuron", "values": {"y": 3}}).get_json()
+    (note,) = next(n for n in graph["nodes"] if n["id"] == "y")["notes"]
+    response = client.get("/api/plots/loss-tangent?y=3")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "y"
+    assert response.get_json()["message"] == note["text"]
+
+
+def test_values_the_engine_cannot_score_are_refused_in_its_words(client):
+    """b = 1000: the sigmoid rounds to 1, bce has no value; the graph's API says the same."""
+    graph = client.post("/api/graph", json={"preset": "neuron", "values": {"b": 1000}})
+    plot = client.get("/api/plots/sigmoid?b=1000")
+    assert graph.status_code == plot.status_code == 400
+    assert plot.get_json()["message"] == graph.get_json()["message"]
 
 
 def test_the_tangent_slope_is_the_graph_apis_gradient(client):
@@ -60,8 +94,8 @@ def test_unknown_figure_is_404_json(client):
         ("x=abc", "x"),
         ("b=NaN", "b"),
         ("w=inf", "w"),
-        ("w=11", "w"),
-        ("x=-5.5", "x"),
+        ("w=1000001", "w"),
+        ("x=-2e6", "x"),
         ("y=2", "y"),
         ("y=-1", "y"),
         ("w=1e400", "w"),
@@ -124,6 +158,8 @@ def test_never_a_500(client, figure, params):
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:200]
     body = response.get_json()
     if response.status_code == 400:
-        assert body["field"] in params and body["message"]
+        # A field when one value is at fault; none when the engine cannot score them together.
+        assert "field" not in body or body["field"] in params
+        assert body["message"]
     else:
         assert body["alt"]

@@ -105,7 +105,10 @@ def test_changing_w_moves_the_tangent_and_the_sigmoid_marker(page, live_server, 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "Enter a number for w."), ("12", "w must be between −5 and 5."), ("-7", "between")],
+    [
+        ("", "Enter a number for w."),
+        ("2000000", "the numbers of w are limited to ±1,000,000"),  # the engine's limit
+    ],
 )
 def test_a_bad_value_gets_a_message_and_the_plot_stays(page, live_server, text, message):
     open_lesson(page, live_server)
@@ -208,19 +211,48 @@ def test_plots_speak_the_graph_widgets_events(page, live_server):
     assert page.evaluate("window.__setValues.at(-1)") == {"w": 1, "x": 2, "b": -0.5, "y": 1}
 
 
-def test_out_of_range_values_from_the_widget_before_the_plots_draw(page, live_server):
+@pytest.mark.parametrize(
+    ("name", "text", "shown"), [("w", "7", "w = 7.00"), ("x", "-40", "x = −40.00")]
+)
+def test_any_value_the_engine_takes_is_drawn_with_the_point_in_view(
+    page, live_server, name, text, shown
+):
+    """Past the old ±5: the plots take what the graph takes, and the axis widens to the point."""
+    open_lesson(page, live_server)
+    render(page, "sigmoid", "loss-tangent")
+    box = control(page, name)
+    box.fill(text)
+    box.dispatch_event("change")
+    note = page.locator(f"#{box.get_attribute('aria-describedby')}")
+    expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text(shown)
+    expect(note).to_have_text("")
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+    # The marked point lies inside the axis plotly drew.
+    canvas = plot(page, "loss-tangent").locator(".plot-canvas")
+    inside = canvas.evaluate(
+        """el => {
+          const r = el._fullLayout.xaxis.range, w = el.data.find((t) => t.mode === "markers").x[0];
+          return r[0] < w && w < r[1];
+        }"""
+    )
+    assert inside
+
+
+def test_values_from_the_widget_the_engine_refuses_before_the_plots_draw(page, live_server):
     open_lesson(page, live_server)
     graph = page.locator('[data-widget="graph"][data-preset="neuron"]')
     graph.evaluate(
         """el => el.dispatchEvent(new CustomEvent("graph:values-changed", { detail: {
-          preset: "neuron", values: { w: 7, x: 1.5, b: -0.5, y: 1 } } }))"""
+          preset: "neuron", values: { w: 0.8, x: 1.5, b: 1000, y: 1 } } }))"""
     )
     render(page, "loss-tangent")
-    w = control(page, "w")
-    expect(w).to_have_value("7")
-    expect(page.locator(f"#{w.get_attribute('aria-describedby')}")).to_contain_text("between")
-    # The plot is drawn, from the preset's values.
-    expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("At w = 0.80")
+    b = control(page, "b")
+    expect(b).to_have_value("1000")
+    # The engine cannot score a sigmoid that rounds to 1: the plot says so in its words ...
+    status = plot(page, "loss-tangent").locator(".plot-status")
+    expect(status).to_contain_text("bce needs every prediction strictly between 0 and 1")
+    # ... and is drawn from the preset's values.
+    expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text("b = −0.50")
 
 
 def test_plots_and_graph_widget_share_the_neuron(page, live_server, console_errors):
@@ -349,7 +381,8 @@ def test_the_loss_plot_draws_the_path_of_the_graphs_descent_steps(page, live_ser
 
 
 def test_the_plots_refuse_exactly_the_labels_the_graph_refuses(page, live_server, live_app):
-    """One rule for y, the engine's (a cross-entropy label lies in [0, 1]), in both widgets."""
+    """One rule for y, the engine's (a cross-entropy label lies in [0, 1]), in both widgets,
+    refused in the same words; any other number is taken by both."""
     body = {"preset": "neuron"}
     nodes = live_app.test_client().post("/api/graph", json=body).get_json()["nodes"]
     label = next(n for n in nodes if n["id"] == "y")["range"]
@@ -370,7 +403,7 @@ def test_the_plots_refuse_exactly_the_labels_the_graph_refuses(page, live_server
         plot_y.dispatch_event("change")
         if refused:
             expect(graph_note).to_contain_text("y must be between 0 and 1")
-            expect(plot_note).to_have_text("y must be between 0 and 1.")
+            expect(plot_note).to_have_text(graph_note.text_content())
             expect(plot_y).to_have_attribute("aria-invalid", "true")
         else:
             expect(graph_note).to_have_text("")

@@ -11,6 +11,8 @@ import pytest
 from lessonengine import figures
 from lessonengine.cost import MLP_PROGRAM, count_operations, mlp_costs
 from lessonengine.engine.presets import get_preset
+from lessonengine.engine.program import MAX_MAGNITUDE
+from lessonengine.errors import GraphError
 from lessonengine.graph import Graph, compute
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +22,13 @@ NEURONS = [
     {"w": -2.0, "x": 0.7, "b": 1.2, "y": 0.0},
     {"w": 3.3, "x": -4.1, "b": 0.25, "y": 1.0},
     {"w": 0.0, "x": 0.0, "b": 0.0, "y": 0.5},
-    {"w": 5.0, "x": 5.0, "b": 5.0, "y": 0.0},  # z = 30: the largest |z| the ranges allow
+    {"w": 5.0, "x": 5.0, "b": 5.0, "y": 0.0},  # z = 30
     {"w": -5.0, "x": 5.0, "b": -5.0, "y": 1.0},  # z = -30
+    # Past the old ±5: any number the engine takes (and so the graph), y a label in [0, 1].
+    {"w": 7.0, "x": 1.5, "b": -0.5, "y": 1.0},
+    {"w": 0.8, "x": -40.0, "b": -0.5, "y": 1.0},
+    {"w": 1.0, "x": -998.0, "b": 1e3, "y": 0.25},
+    {"w": -1e5, "x": 1e-4, "b": 0.5, "y": 0.0},
 ]
 
 
@@ -137,17 +144,57 @@ def test_alt_text_states_the_current_numbers(values):
         ({"w": "0x10"}, "w", "must be a number"),
         ({"w": "nan"}, "w", "finite"),
         ({"x": "-inf"}, "x", "finite"),
-        ({"w": "5.0001"}, "w", "between"),
-        ({"b": "-1e9"}, "b", "between"),
-        ({"y": "1.5"}, "y", "between 0 and 1"),
-        ({"y": "-0.1"}, "y", "between 0 and 1"),
+        # Past the engine's limit, in the words the graph's API uses for the same value.
+        ({"w": "1000000.5"}, "w", "the numbers of w are limited to ±1,000,000"),
+        ({"b": "-1e9"}, "b", "the numbers of b are limited to ±1,000,000"),
+        # Outside the label's range: the note the engine writes at y in the graph.
+        ({"y": "3"}, "y", "y = 3 lies outside [0, 1], but a label of a cross-entropy loss"),
+        ({"y": "1.5"}, "y", "y = 1.5 lies outside [0, 1]"),
+        ({"y": "-0.1"}, "y", "y = -0.1 lies outside [0, 1]"),
     ],
 )
-def test_bad_values_name_their_field(raw, field, words):
+@pytest.mark.parametrize("figure", figures.NEURON_FIGURES)
+def test_bad_values_name_their_field(figure, raw, field, words):
     with pytest.raises(figures.FigureInputError) as caught:
-        figures.build("sigmoid", raw)
+        figures.build(figure, raw)
     assert caught.value.field == field
     assert words in caught.value.message
+
+
+@pytest.mark.parametrize("y", ["3", "-0.5", "1.01"])
+def test_a_refused_label_is_refused_in_the_engines_words_at_the_graphs_node(y):
+    """The plots refuse a label with the very note the graph shows at y for the same value."""
+    preset = get_preset("neuron")
+    graph = compute(preset.program, {**preset.values, "y": float(y)})
+    (note,) = graph.notes(graph.node("y"))
+    with pytest.raises(figures.FigureInputError) as caught:
+        figures.build("loss-tangent", {"y": y})
+    assert caught.value.message == note["text"]
+
+
+def test_each_input_carries_the_engines_rule_for_it():
+    """One rule: the graph's `range` of each input of the neuron, and the engine's limit."""
+    preset = get_preset("neuron")
+    graph = compute(preset.program, preset.values)
+    answer = figures.build("loss-tangent", {})
+    for spec in answer["inputs"]:
+        allowed = graph.input_range(graph.node(spec["name"]))
+        assert spec["range"] == (allowed.to_dict() if allowed else None), spec["name"]
+    by_name = {spec["name"]: spec for spec in answer["inputs"]}
+    assert by_name["y"]["range"] == {"min": 0, "max": 1, "min_open": False, "max_open": False}
+    for name in "wxb":
+        assert by_name[name]["range"] is None
+        assert (by_name[name]["min"], by_name[name]["max"]) == (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+
+
+def test_values_the_engine_cannot_score_are_refused_as_the_graph_refuses_them():
+    """b = 1000 with w·x = 1.2: the sigmoid rounds to 1 and bce has no value (no clipping)."""
+    preset = get_preset("neuron")
+    with pytest.raises(GraphError) as engine_says:
+        compute(preset.program, {**preset.values, "b": 1e3})
+    with pytest.raises(GraphError) as plots_say:
+        figures.build("sigmoid", {"b": "1e3"})
+    assert plots_say.value.message == engine_says.value.message
 
 
 def test_unknown_figure():
@@ -155,7 +202,23 @@ def test_unknown_figure():
         figures.build("nope", {})
 
 
-def test_values_at_the_edges_of_the_ranges_never_fail():
+@pytest.mark.parametrize(
+    "change",
+    [{"w": 7.0}, {"w": -12.5}, {"x": -40.0}, {"b": 3.5}, {"w": 1e5, "x": 1e-5}],
+)
+def test_the_axes_widen_to_show_the_chosen_point(change):
+    values = {**get_preset("neuron").values, **change}
+    z = float(engine(values).value("z"))
+    loss = figures.build("loss-tangent", as_args(values))["figure"]["layout"]
+    sigmoid = figures.build("sigmoid", as_args(values))["figure"]["layout"]
+    lo, hi = loss["xaxis"]["range"]
+    assert lo < values["w"] < hi and lo <= -5 and hi >= 5, "w inside the loss plot, and ±5"
+    assert (values["w"] - lo) > 0.05 * (hi - lo) and (hi - values["w"]) > 0.05 * (hi - lo)
+    lo, hi = sigmoid["xaxis"]["range"]
+    assert lo < z < hi and lo <= -8 and hi >= 8, "z inside the sigmoid plot"
+
+
+def test_values_at_the_edges_of_the_old_ranges_never_fail():
     for w in (-5, 5):
         for x in (-5, 5):
             for b in (-5, 5):

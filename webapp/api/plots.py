@@ -37,14 +37,33 @@ def openapi_section():
         ),
         "PlotInput": {
             "type": "object",
-            "description": "A value of the neuron the page offers as a number input.",
-            "required": ["name", "label", "min", "max", "step"],
+            "description": "A value of the neuron the page offers as a number input, with the "
+            "engine's rule for it (the same as the graph's controls apply).",
+            "required": ["name", "label", "min", "max", "step", "range"],
             "properties": {
                 "name": {"type": "string"},
                 "label": {"type": "string"},
                 "min": {"type": "number"},
                 "max": {"type": "number"},
                 "step": {"type": "number"},
+                "range": {
+                    "description": "The op table's range for this input, as the graph's `range` "
+                    "of the same input ({min, max, min_open, max_open}); null: any number from "
+                    "min to max (the engine's limit).",
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["min", "max", "min_open", "max_open"],
+                            "properties": {
+                                "min": {"type": "number"},
+                                "max": {"type": "number"},
+                                "min_open": {"type": "boolean"},
+                                "max_open": {"type": "boolean"},
+                            },
+                        },
+                        {"type": "null"},
+                    ],
+                },
             },
         },
         "PlotResponse": {
@@ -103,7 +122,7 @@ def openapi_section():
                 "name": spec.name,
                 "in": "query",
                 "required": False,
-                "description": f"{spec.label}, from {spec.min:g} to {spec.max:g} (default: the "
+                "description": f"{spec.label}, from {spec.min:,g} to {spec.max:,g} (default: the "
                 "neuron preset's).",
                 "schema": {"type": "number", "minimum": spec.min, "maximum": spec.max},
             }
@@ -124,7 +143,8 @@ def openapi_section():
                 "responses": {
                     "200": ok("The figure.", ref("PlotResponse")),
                     "400": plot_error(
-                        "A value is empty, not a number, not finite or out of range."
+                        "A value is empty, not a number, not finite, past the engine's limit or "
+                        "outside its op's range, or the engine cannot score the neuron on them."
                     ),
                     "404": plot_error("There is no figure by that name."),
                 },

@@ -3,6 +3,7 @@
 // (GET /api/plots/<figure>) and are drawn with Plotly.react; colours follow the page's theme.
 import { ApiError, request } from "../api.js";
 import { element as make } from "../dom.js";
+import { rangeMessage } from "../graph/model.js";
 import {
   carriesControls,
   getValues,
@@ -37,24 +38,7 @@ function fetchFigure(figure, values, signal) {
   return request(`plots/${encodeURIComponent(figure)}${query}`, { signal });
 }
 
-const minus = (n) => String(n).replace("-", "\u2212");
 const bounded = (bound) => bound !== null && bound !== undefined;
-
-/**
- * Why `value` is outside the input's bounds, in the server's words, or "". A bound the figure
- * leaves null is no bound: the plots then take what the engine (and so the graph) takes.
- */
-function boundsMessage(spec, value) {
-  const low = bounded(spec.min) && value < spec.min;
-  const high = bounded(spec.max) && value > spec.max;
-  if (!low && !high) return "";
-  if (bounded(spec.min) && bounded(spec.max)) {
-    return `${spec.name} must be between ${minus(spec.min)} and ${minus(spec.max)}.`;
-  }
-  return low
-    ? `${spec.name} must be at least ${minus(spec.min)}.`
-    : `${spec.name} must be at most ${minus(spec.max)}.`;
-}
 
 /** A control's value, or a sentence saying what is wrong with it. */
 function readControl(control) {
@@ -64,7 +48,9 @@ function readControl(control) {
   if (text === "") return { error: `Enter a number for ${spec.name}.` };
   const value = Number(text);
   if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
-  const error = boundsMessage(spec, value);
+  // The engine's rule for the input, in the graph's words: both widgets refuse the same values
+  // alike. The engine's limit on any number is the server's to say (as it is for the graph).
+  const error = rangeMessage(spec.name, value, spec.range);
   return error ? { error } : { value };
 }
 
@@ -219,7 +205,7 @@ async function firstFigure(figure, values) {
   try {
     return { data: await fetchFigure(figure, values), refused: null };
   } catch (error) {
-    if (!(error instanceof ApiError) || !error.field || !values) throw error;
+    if (!(error instanceof ApiError) || error.status !== 400 || !values) throw error;
     return { data: await fetchFigure(figure, null), refused: error };
   }
 }
@@ -249,8 +235,8 @@ async function render(element, _config, plotlyPromise) {
     plot.Plotly = Plotly;
     show(plot, answer.data);
     if (answer.refused) {
-      // The neuron's values (set in the graph widget, say) are outside this plot's ranges: the
-      // plot starts from the defaults, and the control says what is wrong with the value.
+      // The engine refuses the neuron's values (set in the graph widget, say): the plot starts
+      // from the defaults, and the control (or the status line) says why, in the engine's words.
       showValuesInControls(plot, values);
       showMessage(plot, answer.refused.field, answer.refused.message);
     }
