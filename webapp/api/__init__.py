@@ -29,3 +29,9 @@ from webapp.api import (  # noqa: E402  (route modules register on bp)
 openapi.SECTIONS.extend(
     [graph.openapi_section, plots.openapi_section, quiz.openapi_section, answers.openapi_section]
 )
+
+# A student's classes and the teacher's JSON (webapp/teach), documented beside their routes.
+from webapp.teach import classes as teach_classes  # noqa: E402
+from webapp.teach import join as teach_join  # noqa: E402
+
+openapi.SECTIONS.extend([teach_join.openapi_section, teach_classes.openapi_section])

@@ -160,3 +160,115 @@ def leave_page(class_id: int):
         abort(404, "You are not in this class.")
     flash("You left the class.")
     return redirect(url_for("join.join_start"))
+
+
+def openapi_section():
+    """Paths and schemas of a student's class endpoints."""
+    from webapp.api.openapi import error_response, error_responses, json_body, ok, ref
+
+    cookie = (
+        "From the student's browser: the anonymous learner of the signed session cookie (set "
+        "on the first call). No account and no personal data."
+    )
+    too_many = error_response(
+        "Error",
+        "More joins and leaves in the last minute than this learner's limit (10) or this "
+        "address's write limit allows; Retry-After says when to try again.",
+    )
+    class_id = {
+        "name": "class_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    schemas = {
+        "JoinRequest": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "The class's join code: 8 letters and digits (any case; "
+                    "spaces and dashes ignored).",
+                    "examples": ["K7QM-3XTA"],
+                },
+                "nickname": {
+                    "type": ["string", "null"],
+                    "maxLength": MAX_NICKNAME,
+                    "description": "Optional, seen by the teacher only; trimmed, 1 to 40 "
+                    "characters (empty means none).",
+                },
+            },
+        },
+        "JoinedClass": {
+            "type": "object",
+            "required": ["class"],
+            "properties": {
+                "class": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                }
+            },
+        },
+        "MyClasses": {
+            "type": "object",
+            "required": ["classes"],
+            "properties": {
+                "classes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "nickname"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "nickname": {"type": ["string", "null"]},
+                        },
+                    },
+                }
+            },
+        },
+    }
+    paths = {
+        "/api/classes/join": {
+            "post": {
+                "summary": "Join a teacher's class with its code (again: update the nickname).",
+                "description": cookie,
+                "operationId": "joinClass",
+                "requestBody": json_body(ref("JoinRequest"), "The code, and a nickname."),
+                "responses": {
+                    "200": ok("The learner is in the class.", ref("JoinedClass")),
+                    "400": error_response(
+                        "Error", "A code that is not a string, or a bad nickname."
+                    ),
+                    "404": error_response("Error", "No class has this code."),
+                    "409": error_response("Error", "The learner is in 50 classes already."),
+                    **error_responses(413, 415),
+                    "429": too_many,
+                },
+            }
+        },
+        "/api/classes": {
+            "get": {
+                "summary": "The classes this learner is in, in the order joined.",
+                "description": cookie,
+                "operationId": "myClasses",
+                "responses": {"200": ok("The classes.", ref("MyClasses"))},
+            }
+        },
+        "/api/classes/{class_id}/membership": {
+            "delete": {
+                "summary": "Leave a class: the learner and their nickname are taken out of it.",
+                "description": cookie + " The answers already given stay the learner's own.",
+                "operationId": "leaveClass",
+                "parameters": [class_id],
+                "responses": {
+                    "204": {"description": "Left."},
+                    "404": error_response("Error", "This learner is not in that class."),
+                    "429": too_many,
+                },
+            }
+        },
+    }
+    return paths, schemas
