@@ -13,6 +13,7 @@ Every query is plain SQLAlchemy Core that SQLite and PostgreSQL run alike.
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, and_, case, func, literal, select, union_all
@@ -63,9 +64,8 @@ def class_stats(
 
 
 def _members(class_id: int):
-    return (
-        select(class_members.c.learner).where(class_members.c.class_id == class_id).cte("members")
-    )
+    # Used as IN (...): both databases look each learner up in class_members' primary key.
+    return select(class_members.c.learner).where(class_members.c.class_id == class_id)
 
 
 def _bit(column):
@@ -78,20 +78,16 @@ def _bit(column):
 
 def quiz_items(conn: Connection, class_id: int, quizzes: Mapping) -> list[dict]:
     """Per question: answered, facility, discrimination and each choice's count."""
-    members = _members(class_id)
+    in_class = attempts.c.learner.in_(_members(class_id))
     # Each learner's first round of each lesson: the first in which they answered anything
     # (a learner may press Try again before answering).
     first_round = (
-        select(
-            attempts.c.learner,
-            attempts.c.lesson,
-            func.min(attempts.c.round).label("round"),
-        )
-        .join(members, members.c.learner == attempts.c.learner)
+        select(attempts.c.learner, attempts.c.lesson, func.min(attempts.c.round).label("round"))
+        .where(in_class)
         .group_by(attempts.c.learner, attempts.c.lesson)
         .cte("first_round")
     )
-    # The first answer to each question in that round (one per question, but the oldest wins).
+    # The first answer to each question in that round (one per round is stored; the oldest wins).
     first_ids = (
         select(func.min(attempts.c.id).label("id"))
         .join(
@@ -122,47 +118,58 @@ def quiz_items(conn: Connection, class_id: int, quizzes: Mapping) -> list[dict]:
         .cte("totals")
     )
     # y: the learner's first-round score on the other questions of the lesson (the rest score).
-    y = (totals.c.total - firsts.c.x).label("y")
-    pairs = (
-        select(firsts.c.lesson, firsts.c.question, firsts.c.x, y)
+    # Grouped by choice as well: x is the same for everyone who chose it, so the question's
+    # sums are the sums of its choices' rows, and one query gives both.
+    y = totals.c.total - firsts.c.x
+    rows = conn.execute(
+        select(
+            firsts.c.lesson,
+            firsts.c.question,
+            firsts.c.choice,
+            func.count().label("n"),
+            func.sum(firsts.c.x).label("sx"),
+            func.sum(y).label("sy"),
+            func.sum(firsts.c.x * y).label("sxy"),
+            func.sum(firsts.c.x * firsts.c.x).label("sxx"),
+            func.sum(y * y).label("syy"),
+        )
         .join(
             totals,
             and_(totals.c.learner == firsts.c.learner, totals.c.lesson == firsts.c.lesson),
         )
-        .cte("pairs")
-    )
-    sums = conn.execute(
-        select(
-            pairs.c.lesson,
-            pairs.c.question,
-            func.count().label("n"),
-            func.sum(pairs.c.x).label("sx"),
-            func.sum(pairs.c.y).label("sy"),
-            func.sum(pairs.c.x * pairs.c.y).label("sxy"),
-            func.sum(pairs.c.x * pairs.c.x).label("sxx"),
-            func.sum(pairs.c.y * pairs.c.y).label("syy"),
-        ).group_by(pairs.c.lesson, pairs.c.question)
+        .group_by(firsts.c.lesson, firsts.c.question, firsts.c.choice)
     ).all()
-    chosen = conn.execute(
-        select(
-            firsts.c.lesson, firsts.c.question, firsts.c.choice, func.count().label("count")
-        ).group_by(firsts.c.lesson, firsts.c.question, firsts.c.choice)
-    ).all()
-    by_question = {(r.lesson, r.question): r for r in sums}
+    sums: dict[tuple, Sums] = {}
     counts: dict[tuple, dict[str, int]] = {}
-    for r in chosen:
-        counts.setdefault((r.lesson, r.question), {})[r.choice] = r.count
+    for r in rows:
+        key = (r.lesson, r.question)
+        sums[key] = sums.get(key, Sums()) + Sums(r.n, r.sx, r.sy, r.sxy, r.sxx, r.syy)
+        counts.setdefault(key, {})[r.choice] = int(r.n)
     items = []
     for lesson, quiz in quizzes.items():
         for question in quiz.questions:
             key = (lesson, question.id)
-            items.append(_quiz_item(lesson, question, by_question.get(key), counts.get(key, {})))
+            items.append(_quiz_item(lesson, question, sums.get(key, Sums()), counts.get(key, {})))
     return items
 
 
-def _quiz_item(lesson: str, question, sums, counts: dict[str, int]) -> dict:
-    n = int(sums.n) if sums else 0
-    right = int(sums.sx) if sums else 0
+@dataclass(frozen=True)
+class Sums:
+    """The sums Pearson's r needs: n, Σx, Σy, Σxy, Σx², Σy² (integers, from the database)."""
+
+    n: int = 0
+    sx: int = 0
+    sy: int = 0
+    sxy: int = 0
+    sxx: int = 0
+    syy: int = 0
+
+    def __add__(self, other: "Sums") -> "Sums":
+        return Sums(*(int(a) + int(b) for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+def _quiz_item(lesson: str, question, sums: Sums, counts: dict[str, int]) -> dict:
+    n, right = sums.n, sums.sx
     choices = []
     for choice in question.choices:
         count = counts.get(choice.id, 0)
@@ -185,15 +192,14 @@ def _quiz_item(lesson: str, question, sums, counts: dict[str, int]) -> dict:
         "answered": n,
         "right": right,
         "facility": right / n if n >= 2 else None,
-        "discrimination": pearson(sums) if sums else None,
+        "discrimination": pearson(sums),
         "choices": choices,
     }
 
 
-def pearson(sums) -> float | None:
-    """Pearson's r from n, Σx, Σy, Σxy, Σx², Σy² (None: fewer than 2 learners, or no variance)."""
-    n, sx, sy = int(sums.n), int(sums.sx), int(sums.sy)
-    sxy, sxx, syy = int(sums.sxy), int(sums.sxx), int(sums.syy)
+def pearson(sums: Sums) -> float | None:
+    """Pearson's r from its sums (None: fewer than 2 learners, or no variance)."""
+    n, sx, sy, sxy, sxx, syy = astuple(sums)
     if n < 2:
         return None
     # Integers up to here: the variances are exact, so "no variance" is exactly zero.
@@ -235,7 +241,7 @@ def first_sentence(html: str) -> str:
 def graph_steps(conn: Connection, class_id: int) -> list[dict]:
     """Per step (graph, node, quantity, parent): learners who tried, the share right at the
     first try, and the notes of the wrong answers, most common first."""
-    members = _members(class_id)
+    in_class = graph_attempts.c.learner.in_(_members(class_id))
     step = (
         graph_attempts.c.graph,
         graph_attempts.c.node,
@@ -244,27 +250,27 @@ def graph_steps(conn: Connection, class_id: int) -> list[dict]:
     )
     # A Show me is stored as a row too, but it is not an answer.
     answered = graph_attempts.c.revealed == False  # noqa: E712 (SQL, not Python)
-    first_ids = (
-        select(func.min(graph_attempts.c.id).label("id"))
-        .join(members, members.c.learner == graph_attempts.c.learner)
-        .where(answered)
+    # The first try's id and grade in one aggregate: ids are unique, so the smallest of
+    # 2·id + wrong is the first try's, and its parity says whether it was wrong (no join back).
+    first = func.min(graph_attempts.c.id * 2 + _bit(graph_attempts.c.correct == False))  # noqa: E712
+    per_learner = (
+        select(*step, (first % 2).label("wrong"))
+        .where(in_class, answered)
         .group_by(graph_attempts.c.learner, *step)
-        .cte("first_ids")
+        .subquery("per_learner")
     )
     firsts = conn.execute(
         select(
-            *step,
+            *per_learner.c[:4],
             func.count().label("attempts"),
-            func.sum(_bit(graph_attempts.c.correct)).label("right"),
+            func.sum(per_learner.c.wrong).label("wrong"),
         )
-        .join(first_ids, first_ids.c.id == graph_attempts.c.id)
-        .group_by(*step)
-        .order_by(*step)
+        .group_by(*per_learner.c[:4])
+        .order_by(*per_learner.c[:4])
     ).all()
     wrong = conn.execute(
         select(*step, graph_attempts.c.note, func.count().label("count"))
-        .join(members, members.c.learner == graph_attempts.c.learner)
-        .where(answered, graph_attempts.c.correct == False)  # noqa: E712
+        .where(in_class, answered, graph_attempts.c.correct == False)  # noqa: E712
         .where(graph_attempts.c.note.not_in(NOT_MISTAKES))
         .group_by(*step, graph_attempts.c.note)
     ).all()
@@ -273,7 +279,7 @@ def graph_steps(conn: Connection, class_id: int) -> list[dict]:
         notes.setdefault(tuple(r[:4]), []).append({"note": r.note, "count": r.count})
     steps = []
     for r in firsts:
-        key, tried, right = tuple(r[:4]), int(r.attempts), int(r.right)
+        key, tried, wrong_first = tuple(r[:4]), int(r.attempts), int(r.wrong)
         steps.append(
             {
                 "graph": r.graph,
@@ -281,8 +287,8 @@ def graph_steps(conn: Connection, class_id: int) -> list[dict]:
                 "quantity": r.quantity,
                 "parent": r.parent,
                 "attempts": tried,
-                "first_try_correct": right / tried,
-                "wrong_first": tried - right,
+                "first_try_correct": (tried - wrong_first) / tried,
+                "wrong_first": wrong_first,
                 "notes": sorted(notes.get(key, []), key=lambda n: (-n["count"], n["note"])),
             }
         )
@@ -296,7 +302,6 @@ def skill_counts(
     conn: Connection, class_id: int, learners: int, skills: Iterable[str], now: datetime
 ) -> list[dict]:
     """Per skill: learners at each level (no row yet is "new") and the reviews overdue."""
-    members = _members(class_id)
     rows = conn.execute(
         select(
             skill_levels.c.skill,
@@ -304,7 +309,7 @@ def skill_counts(
             func.count().label("count"),
             func.sum(case((skill_levels.c.due < now, 1), else_=0)).label("overdue"),
         )
-        .join(members, members.c.learner == skill_levels.c.learner)
+        .where(skill_levels.c.learner.in_(_members(class_id)))
         .group_by(skill_levels.c.skill, skill_levels.c.level)
     ).all()
     found: dict[str, dict] = {s: {"levels": dict.fromkeys(LEVELS, 0), "overdue": 0} for s in skills}
@@ -327,19 +332,21 @@ def skill_counts(
 
 def activity(conn: Connection, class_id: int) -> list[dict]:
     """Per day (UTC): answers of every kind, and how many learners gave them."""
-    members = _members(class_id)
-    kinds = [
-        (attempts, "quiz"),
-        (graph_attempts, "graph"),
-        (practice_attempts, "practice"),
-    ]
+    kinds = [(attempts, "quiz"), (graph_attempts, "graph"), (practice_attempts, "practice")]
+    sqlite = conn.dialect.name == "sqlite"
+
+    def day(column):
+        # SQLite keeps times as ISO text (UTC here): its first 10 characters are the day, far
+        # cheaper than parsing every row with date().
+        return func.substr(column, 1, 10) if sqlite else func.date(func.timezone("UTC", column))
+
     every = union_all(
         *(
             select(
                 table.c.learner,
-                func.date(table.c.created_at).label("day"),
+                day(table.c.created_at).label("day"),
                 literal(kind).label("kind"),
-            ).join(members, members.c.learner == table.c.learner)
+            ).where(table.c.learner.in_(_members(class_id)))
             for table, kind in kinds
         )
     ).subquery("every")
@@ -348,10 +355,7 @@ def activity(conn: Connection, class_id: int) -> list[dict]:
             every.c.day,
             func.count().label("answers"),
             func.count(every.c.learner.distinct()).label("learners"),
-            *(
-                func.sum(case((every.c.kind == kind, 1), else_=0)).label(kind)
-                for _table, kind in kinds
-            ),
+            *(func.sum(case((every.c.kind == kind, 1), else_=0)).label(kind) for _t, kind in kinds),
         )
         .group_by(every.c.day)
         .order_by(every.c.day)
@@ -361,7 +365,7 @@ def activity(conn: Connection, class_id: int) -> list[dict]:
             "day": str(r.day),
             "answers": int(r.answers),
             "learners": int(r.learners),
-            **{kind: int(getattr(r, kind)) for _table, kind in kinds},
+            **{kind: int(getattr(r, kind)) for _t, kind in kinds},
         }
         for r in rows
     ]
