@@ -28,11 +28,6 @@ def test_a_going_deeper_part_opens_and_closes_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(worked).to_have_attribute("open", "")
     expect(first_step).to_be_visible()
-    # The two-layer graph inside it mounts once the part is open and the student gets to it.
-    graph = worked.locator('[data-widget="graph"][data-preset="two-layer"]')
-    bring_into_view(graph)
-    expect(graph.locator(".widget-fallback")).to_be_hidden()
-    expect(graph.locator("[data-node]").first).to_be_visible()
     # Its formulas are typeset like the rest of the lesson, and it fits a phone's width.
     assert worked.locator(".katex").count() > 10
     assert worked.locator(".katex-error").count() == 0
@@ -44,6 +39,27 @@ def test_a_going_deeper_part_opens_and_closes_with_the_keyboard(
     page.keyboard.press("Space")
     expect(worked).not_to_have_attribute("open", "")
     expect(first_step).to_be_hidden()
+    assert console_errors == []
+
+
+def test_the_two_layer_graph_is_core_content_of_the_multi_layer_section(
+    page, live_server, console_errors, artifacts_dir
+):
+    """Not behind a Going deeper part: the section on several layers has the graph's numbers."""
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(live_server + LESSON_URL)
+    section = page.locator('section[aria-labelledby="extending-to-multiple-layers"]')
+    graph = section.locator('[data-widget="graph"][data-preset="two-layer"]')
+    expect(graph).to_have_count(1)
+    assert graph.evaluate("(el) => el.closest('details') === null"), "outside every part"
+    bring_into_view(graph)
+    expect(graph.locator(".widget-fallback")).to_be_hidden()
+    expect(graph.locator("[data-node]").first).to_be_visible()
+    # The worked backward pass, still in its part, is about the same graph.
+    summary = page.locator("summary.deeper-title", has_text=WORKED)
+    worked = page.locator("details.callout-deeper", has=summary)
+    expect(worked).to_contain_text("The two-layer graph above")
+    graph.screenshot(path=str(artifacts_dir / "lesson-two-layer-core-360.png"))
     assert console_errors == []
 
 

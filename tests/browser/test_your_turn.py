@@ -211,7 +211,6 @@ def test_the_two_layer_graph_asks_for_the_signal_to_a1(page, live_server, width,
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server + LESSON_URL)
     two = '[data-widget="graph"][data-preset="two-layer"]'
-    page.locator(f"{two} >> xpath=ancestor::details").evaluate("(d) => { d.open = true; }")
     bring_into_view(page.locator(two))
     step = page.locator(f'{two} form[data-quantity="signal"][data-parent="a1"]')
     step.wait_for()
