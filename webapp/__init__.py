@@ -33,7 +33,7 @@ def create_app(test_config=None):
 def init_app(app: Flask) -> None:
     """Register the blueprints and handlers on `app`."""
     from lessonengine.content import texmath
-    from webapp import content, errors, health, http, learner, limits, pages, store, teach
+    from webapp import content, errors, health, http, learner, limits, pages, practice, store, teach
     from webapp.api import bp as api_bp
     from webapp.api import quiz
 
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_bp)
     quiz.init_app(app)
+    practice.init_app(app)  # the skills, checked against the lessons; before the limits
     teach.init_app(app)
     limits.init_app(app)  # after every route: it wraps the views marked with @write_limit
     teach.limit_logins(app)  # with the Limiter that limits.init_app made

@@ -37,6 +37,7 @@ from sqlalchemy.pool import StaticPool
 
 from webapp.db import insert_ignore, lock_learner, utc_now, writing
 from webapp.graph_store import GraphAttempts
+from webapp.practice_store import PracticeStore
 from webapp.schema import (
     attempts,
     metadata,
@@ -182,7 +183,7 @@ def get_schema_version(engine: Engine) -> int | None:
 # --- The store --------------------------------------------------------------------------------
 
 
-class Store(GraphAttempts, Teaching):
+class Store(GraphAttempts, PracticeStore, Teaching):
     """Quiz attempts and rounds, one short transaction per call."""
 
     def __init__(self, engine: Engine):

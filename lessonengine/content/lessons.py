@@ -124,7 +124,7 @@ class Course:
 
 
 LESSON_KEYS = {"course": str, "lesson": int, "title": str, "minutes": int, "video": dict}
-LESSON_OPTIONAL = {"summary": str, "glossary": dict}
+LESSON_OPTIONAL = {"summary": str, "glossary": dict, "skills": list}  # skills: practice ids
 VIDEO_KEYS = {"title": str, "description": str, "minutes": int}
 VIDEO_OPTIONAL = {"src": str}
 

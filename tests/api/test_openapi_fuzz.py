@@ -30,6 +30,9 @@ STRICT_PATHS = {
     "/api/presets",
     "/api/graph/answer",
     "/api/graph/progress",
+    "/api/practice",
+    "/api/practice/{skill_id}/exercise",
+    "/api/practice/{skill_id}/exercise/{exercise_id}/answer",
 }
 
 # One app for the whole run (schemathesis's lazy fixture loader does not run under pytest 9).

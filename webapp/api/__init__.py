@@ -22,12 +22,19 @@ from webapp.api import (  # noqa: E402  (route modules register on bp)
     graph,
     openapi,
     plots,
+    practice,
     quiz,
 )
 
 # The document's sections, in its order: each written next to the routes it documents.
 openapi.SECTIONS.extend(
-    [graph.openapi_section, plots.openapi_section, quiz.openapi_section, answers.openapi_section]
+    [
+        graph.openapi_section,
+        plots.openapi_section,
+        quiz.openapi_section,
+        answers.openapi_section,
+        practice.openapi_section,
+    ]
 )
 
 # A student's classes and the teacher's JSON (webapp/teach), documented beside their routes.

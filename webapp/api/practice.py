@@ -89,10 +89,9 @@ def _generate(skill, body: dict) -> Exercise:
     unknown = sorted(set(body) - {"seed"})
     if unknown:
         raise ApiError(400, f"unknown field(s): {', '.join(unknown)[:200]}")
-    seed = body.get("seed")
-    if seed is not None:
+    if "seed" in body:
         try:
-            return generate(skill, check_seed(seed))
+            return generate(skill, check_seed(body["seed"]))
         except ValueError as exc:  # GenerationError too: this seed draws nothing usable
             raise ApiError(400, str(exc)) from None
     for _try in range(RANDOM_TRIES):
@@ -299,7 +298,7 @@ def openapi_section():
         "name": "skill_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "examples": ["multiply-local"]},
+        "schema": {"type": "string", "examples": ["mul-local"]},
     }
     exercise_param = {"name": "exercise_id", "in": "path", "required": True}
     exercise_param["schema"] = {"type": "string"}
