@@ -40,8 +40,8 @@ def _private(response):
     return response
 
 
+@bp.get("/")  # registered second: url_for gives /teach
 @bp.get("")
-@bp.get("/")
 @teacher_page
 def index():
     """The teacher's classes, with a form to create one."""
@@ -112,7 +112,7 @@ def openapi_section():
     }
     auth = (
         "Teachers only: the session cookie of a login at /teach/login. A write also sends the "
-        "page's CSRF token (<meta name=\"csrf-token\">) as X-CSRFToken."
+        'page\'s CSRF token (<meta name="csrf-token">) as X-CSRFToken.'
     )
     unauthorised = error_response("Error", "No teacher is logged in.")
     paths = {

@@ -1,5 +1,7 @@
 """`flask --app app teacher create|list|delete`: teacher accounts, made by an administrator."""
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -21,7 +23,7 @@ def _email(value: str) -> str:
 
 def read_password() -> str:
     """The new password: prompted twice on a terminal, else one line of standard input."""
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:

@@ -151,13 +151,9 @@ class Teaching:
                 with writing(self.engine) as conn:
                     # The teacher's row, locked: two requests at once cannot both pass the limit.
                     conn.execute(
-                        select(teachers.c.id)
-                        .where(teachers.c.id == teacher_id)
-                        .with_for_update()
+                        select(teachers.c.id).where(teachers.c.id == teacher_id).with_for_update()
                     )
-                    owned = conn.scalar(
-                        select(func.count()).where(classes.c.teacher == teacher_id)
-                    )
+                    owned = conn.scalar(select(func.count()).where(classes.c.teacher == teacher_id))
                     if owned >= limit:
                         raise TooManyClasses(limit)
                     result = conn.execute(

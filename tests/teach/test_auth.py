@@ -1,0 +1,286 @@
+"""Teacher logins: the form, the session cookie, refusals, the limits, and no password in clear."""
+
+import logging
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+from tests.conftest import make_test_app
+from tests.teach.conftest import PASSWORD, login, make_teacher, page_token, teacher_token
+from webapp.teach import auth
+from webapp.teach.auth import WRONG_LOGIN
+
+
+def test_login_form_has_the_contract_fields(client):
+    page = client.get("/teach/login")
+    assert page.status_code == 200
+    html = page.text
+    assert 'name="email"' in html and 'name="password"' in html
+    assert 'name="csrf_token" type="hidden"' in html
+    assert '<meta name="csrf-token" content="' in html
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_login_redirects_with_an_httponly_lax_session_cookie(client, teacher):
+    response = login(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teach"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP here; over HTTPS see the next test
+    page = client.get("/teach")
+    assert page.status_code == 200
+    assert "ann@example.org" in page.text
+    assert '<meta name="csrf-token" content="' in page.text
+
+
+def test_the_cookie_is_secure_over_https(client, teacher):
+    https = {"base_url": "https://localhost"}
+    token = page_token(client.get("/teach/login", **https).text)
+    form = {"email": "ann@example.org", "password": PASSWORD, "csrf_token": token}
+    headers = {"Referer": "https://localhost/teach/login"}
+    response = client.post("/teach/login", data=form, headers=headers, **https)
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_the_email_is_normalised_at_login(client, teacher):
+    assert login(client, email="  ANN@Example.org ").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/teach/classes/7", "/teach/classes/7/attempts.csv?x=1"],
+)
+def test_a_safe_next_is_followed(client, teacher, target):
+    response = login(client, next_url=target)
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/teach",
+        "//evil.example/teach",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/lessons/chain-rule-in-networks",
+        "/teach\r\nSet-Cookie: x=1",
+        "",
+    ],
+)
+def test_an_outside_next_is_ignored(client, teacher, target):
+    from urllib.parse import quote
+
+    response = login(client, next_url=quote(target, safe=""))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teach"
+
+
+def test_pages_redirect_to_the_login_and_come_back(client, teacher):
+    response = client.get("/teach")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teach/login?next=/teach"
+    assert login(client, next_url="/teach").headers["Location"] == "/teach"
+
+
+def test_wrong_password_and_unknown_email_answer_alike(client, teacher):
+    wrong = login(client, password="not the password")
+    unknown = login(client, email="nobody@example.org")
+    assert wrong.status_code == unknown.status_code == 400
+    assert WRONG_LOGIN in wrong.text and WRONG_LOGIN in unknown.text
+    assert wrong.text.replace("ann@example.org", "X") == unknown.text.replace(
+        "nobody@example.org", "X"
+    ).replace(page_token(unknown.text), page_token(wrong.text))
+    assert client.get("/teach").status_code == 302
+
+
+def test_an_unknown_email_costs_a_password_check_too(app, teacher, monkeypatch):
+    # Same work for an unknown account: one argon2 verification, so the time tells nothing.
+    calls = []
+
+    class Counting(PasswordHasher):
+        def verify(self, stored, password):
+            calls.append(stored)
+            return super().verify(stored, password)
+
+    monkeypatch.setattr(auth, "HASHER", Counting(time_cost=2, memory_cost=19 * 1024, parallelism=1))
+    timings = {"known": [], "unknown": []}
+    for _ in range(5):
+        for kind, email in (("known", "ann@example.org"), ("unknown", "zed@example.org")):
+            client = app.test_client()
+            token = page_token(client.get("/teach/login").text)
+            form = {"email": email, "password": "a wrong password", "csrf_token": token}
+            start = time.perf_counter()
+            assert client.post("/teach/login", data=form).status_code == 400
+            timings[kind].append(time.perf_counter() - start)
+    assert len(calls) == 10
+    assert all(stored.startswith("$argon2id$") for stored in calls)
+    known, unknown = (statistics.median(timings[k]) for k in ("known", "unknown"))
+    assert 0.5 < unknown / known < 2, timings
+
+
+def test_a_missing_csrf_token_refuses_the_login(client, teacher):
+    client.get("/teach/login")
+    form = {"email": "ann@example.org", "password": PASSWORD}
+    response = client.post("/teach/login", data=form)
+    assert response.status_code == 400
+    assert "expired" in response.text
+    assert client.get("/teach").status_code == 302
+
+
+def test_logout_needs_the_token_and_keeps_the_learner(app, teacher_client):
+    with teacher_client.session_transaction() as session:
+        session["learner"] = "a" * 32
+    assert teacher_client.post("/teach/logout").status_code == 400  # no token
+    assert teacher_client.get("/teach").status_code == 200
+    token = teacher_token(teacher_client)
+    response = teacher_client.post("/teach/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert teacher_client.get("/teach").status_code == 302
+    assert teacher_client.get("/api/teach/classes").status_code == 401
+    with teacher_client.session_transaction() as session:
+        assert session["learner"] == "a" * 32
+
+
+def _signed(payload, key):
+    # A session cookie as Flask signs one, with `key`.
+    forger = Flask("forger")
+    forger.secret_key = key
+    return SecureCookieSessionInterface().get_signing_serializer(forger).dumps(payload)
+
+
+def test_a_forged_session_cookie_is_refused(app, teacher, teacher_client):
+    # The real session's contents, signed with another key, and the same unsigned.
+    with teacher_client.session_transaction() as session:
+        payload = dict(session)
+    assert payload["_user_id"].startswith(f"{teacher}.")
+    for value in (_signed(payload, "not-the-secret"), "eyJfdXNlcl9pZCI6IjEifQ"):
+        stranger = app.test_client()
+        stranger.set_cookie("session", value)
+        assert stranger.get("/teach").status_code == 302
+        assert stranger.get("/api/teach/classes").status_code == 401
+    # The right key would have been accepted: the refusal is the signature's doing.
+    genuine = app.test_client()
+    genuine.set_cookie("session", _signed(payload, app.config["SECRET_KEY"]))
+    assert genuine.get("/teach").status_code == 200
+
+
+def test_a_session_naming_a_teacher_without_the_hash_stamp_is_refused(app, teacher):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(teacher)  # signed by the app, but no stamp of the password
+        session[auth.SESSION_STAMP] = int(time.time())
+    assert client.get("/teach").status_code == 302
+
+
+def test_a_deleted_teachers_session_stops_working(app, teacher, teacher_client):
+    with app.app_context():
+        assert app.extensions["store"].delete_teacher("ann@example.org")
+    assert teacher_client.get("/teach").status_code == 302
+    assert teacher_client.get("/api/teach/classes").status_code == 401
+    # A new account that gets the same id (SQLite reuses it) does not inherit the session.
+    assert make_teacher(app, "bob@example.org", "another long password") == teacher
+    assert teacher_client.get("/teach").status_code == 302
+
+
+def test_a_session_ends_after_its_hours(app, teacher_client):
+    hours = app.config["TEACHER_SESSION_HOURS"]
+    with teacher_client.session_transaction() as session:
+        session[auth.SESSION_STAMP] -= hours * 3600 + 1
+    assert teacher_client.get("/teach").status_code == 302
+
+
+def test_a_students_cookie_opens_nothing(app, teacher):
+    student = app.test_client()
+    assert student.get("/api/lessons/chain-rule-in-networks/quiz").status_code == 200
+    with student.session_transaction() as session:
+        assert "learner" in session
+    assert student.get("/teach").status_code == 302
+    assert student.get("/api/teach/classes").status_code == 401
+    assert student.post("/api/teach/classes", json={"name": "x"}).status_code == 401
+
+
+def test_an_old_hash_is_upgraded_at_login(app, client):
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with app.app_context():
+        store = app.extensions["store"]
+        store.create_teacher("old@example.org", weak.hash(PASSWORD))
+    assert login(client, email="old@example.org").status_code == 302
+    with app.app_context():
+        stored = store.teacher_by_email("old@example.org").password_hash
+    assert not auth.HASHER.check_needs_rehash(stored)
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert client.get("/teach").status_code == 200  # the session follows the new hash
+
+
+# --- Limits --------------------------------------------------------------------------------
+
+
+def _limited_app(tmp_path: Path, **limits):
+    return make_test_app(tmp_path, **limits)
+
+
+def test_failed_logins_are_limited_per_account(tmp_path):
+    app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ACCOUNT=3)
+    make_teacher(app)
+    make_teacher(app, "bob@example.org")
+    client = app.test_client()
+    for _ in range(3):
+        assert login(client, password="wrong password").status_code == 400
+    # The account is now closed for a while, even to its right password...
+    refused = login(client)
+    assert refused.status_code == 429
+    assert "Too many failed logins" in refused.text
+    assert refused.headers.get("Retry-After")
+    # ...but not another account from the same address.
+    assert login(client, email="bob@example.org").status_code == 302
+
+
+def test_failed_logins_are_limited_per_address(tmp_path):
+    app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ADDRESS=4)
+    make_teacher(app)
+    client = app.test_client()
+    for n in range(4):
+        assert login(client, email=f"guess{n}@example.org").status_code == 400
+    assert login(client).status_code == 429
+    other = {"environ_base": {"REMOTE_ADDR": "10.0.0.9"}}
+    assert login(app.test_client(), **other).status_code == 302
+
+
+def test_right_logins_do_not_count(tmp_path):
+    app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ACCOUNT=2)
+    make_teacher(app)
+    for _ in range(4):
+        assert login(app.test_client()).status_code == 302
+
+
+# --- No password in clear ------------------------------------------------------------------
+
+
+def test_the_password_is_neither_stored_nor_logged(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "a very particular passphrase 7"
+    app = make_test_app(tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["teacher", "create", "eve@example.org"], input=secret + "\n"
+    )
+    assert result.exit_code == 0 and secret not in result.output
+    client = app.test_client()
+    assert login(client, "eve@example.org", secret).status_code == 302
+    assert login(app.test_client(), "eve@example.org", secret + "x").status_code == 400
+    with app.app_context():
+        stored = app.extensions["store"].teacher_by_email("eve@example.org").password_hash
+    assert stored.startswith("$argon2id$") and secret not in stored
+    instance = tmp_path / "instance"
+    files = [p for p in instance.iterdir() if p.name.startswith("lessons.db")]
+    assert files
+    for path in files:  # the database and its write-ahead log, byte for byte
+        assert secret.encode() not in path.read_bytes()
+    assert "teacher" in caplog.text  # the login was logged...
+    assert secret not in caplog.text  # ...without the password
