@@ -1,6 +1,8 @@
 """The op table's words (issue 17, items 8 to 10): each rule and role says what the engine
 computes, for every orientation of a matrix product, checked on a small example."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -77,8 +79,12 @@ def test_matmul_rule_role_and_signals_agree_for_every_orientation(orientation):
         assert word in view["role"], (orientation, word, view["role"])
 
 
-def test_cross_entropy_role_has_the_mean():
-    assert "(p − t)/N" in OPS["bce"].role
+def test_cross_entropy_role_has_the_mean_in_the_lessons_names():
+    """The lesson calls the prediction a and the label y: the panel's role text does too."""
+    role = OPS["bce"].role
+    assert "(a − y)/(a(1 − a))" in role and "leaves a − y" in role
+    assert "divided by the number of predictions" in role, "the mean over several"
+    assert not re.search(r"\b[ptN]\b", role), "no p, t or N: the lesson never names them"
 
 
 @pytest.mark.parametrize(
