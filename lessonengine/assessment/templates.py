@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lessonengine.assessment.draws import Conditioning, Draw
-from lessonengine.assessment.steps import QUANTITIES
+from lessonengine.assessment.steps import QUANTITIES, StepError
 from lessonengine.content.files import ContentError, check_keys, read_yaml
 from lessonengine.engine.program import parse
 from lessonengine.errors import GraphError
@@ -176,7 +176,7 @@ def _check_generates(skill, path, at):
 
     try:
         check_template(skill)
-    except GenerationError as exc:
+    except (GenerationError, StepError) as exc:
         raise ContentError(path, f"{at}{exc}") from None
 
 
@@ -227,6 +227,9 @@ def _find(find, program, path, at):
         raise ContentError(path, f"{at}'find.quantity' must be one of {', '.join(QUANTITIES)}")
     if (quantity == "grad") != (parent is None):
         raise ContentError(path, f"{at}'find.parent' is given exactly for local_grad and signal")
+    parents = [program.nodes[p].id for p in program.node(node).parents]
+    if parent is not None and parent not in parents:
+        raise ContentError(path, f"{at}'find.parent' {parent!r} is not an input of {node}")
     return (node, quantity, parent)
 
 

@@ -1,0 +1,234 @@
+"""Practice exercises: seeded, well-conditioned, answered by the engine, graded like Your turn."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lessonengine.assessment.answers import AnswerError, read_answer
+from lessonengine.assessment.grader import close, wrong_values
+from lessonengine.assessment.mistakes import MISTAKES
+from lessonengine.assessment.practice import (
+    MAX_SEED,
+    Exercise,
+    all_skills,
+    generate,
+    get_skill,
+    grade_exercise,
+    load_skills,
+    skills,
+)
+from lessonengine.assessment.steps import Step
+from lessonengine.engine.graph import Graph
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+LESSON = "chain-rule-in-networks"
+SKILLS = load_skills(CONTENT, LESSON)
+SEEDS = 1000
+# The skills issue 12 names, one template each.
+NAMED = {
+    "mul-local",
+    "add-local",
+    "sigmoid-local",
+    "relu-local",
+    "fork-sum",
+    "neuron-dw",
+    "bce-sigmoid",
+    "linear-transpose",
+    "layer-delta",
+}
+
+
+def engine_value(exercise):
+    """The asked quantity straight from the engine's graph (not through the grader's Step)."""
+    graph = Graph(exercise.graph["program"], exercise.graph["values"])
+    find = exercise.find
+    node = graph.node(find["node"])
+    if find["quantity"] == "grad":
+        return graph, graph.grads[node.index]
+    slot = [graph.nodes[p].id for p in node.parents].index(find["parent"])
+    if find["quantity"] == "local_grad":
+        return graph, graph.local_grad(node.id, slot)
+    return graph, graph.signals[node.index][slot]
+
+
+def ill_conditioned(skill, graph, right):
+    """Why a drawn graph breaks the template's conditioning, checked from the values alone."""
+    rules = skill.conditioning
+    # The lesson's templates keep the defaults: a sigmoid within ±4, answers of at least 0.01.
+    assert rules.sigmoid_input == 4 and rules.min_abs == 0.01 and rules.relu_margin == 0.05
+    for node in graph.nodes:
+        z = np.abs(np.asarray(graph.values[node.parents[0]] if node.parents else 0.0))
+        if node.op == "sigmoid" and rules.sigmoid_input is not None and z.max() > 4.0:
+            return "saturated sigmoid"
+        if node.op == "relu" and z.min() < 0.05:
+            return "ReLU input on its kink"
+    elements = np.abs(np.asarray(right, dtype=float)).ravel()
+    if rules.zeros:
+        if not elements.any():
+            return "an answer of zeros"
+        elements = elements[elements > 0]
+    if elements.min() < 0.01:
+        return "an answer element that rounds to 0"
+    return None
+
+
+def test_the_lesson_has_the_skills_the_issue_names():
+    assert {skill.id for skill in SKILLS} >= NAMED
+    assert len(SKILLS) >= 8
+    for skill in SKILLS:
+        assert skill.lesson == LESSON and skill.title and skill.summary.endswith(".")
+    kinds = {skill.kind for skill in SKILLS}
+    assert kinds == {"number", "expression", "choice"}
+    assert skills(CONTENT, LESSON)["fork-sum"].title == "The sum at a fork"
+    assert get_skill(CONTENT, "neuron-dw").lesson == LESSON
+    assert set(all_skills(CONTENT)) == {skill.id for skill in SKILLS}
+    with pytest.raises(KeyError):
+        get_skill(CONTENT, "no-such-skill")
+    assert load_skills(CONTENT, "no-such-lesson") == []
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=lambda s: s.id)
+def test_every_seed_gives_one_right_well_conditioned_exercise(skill):
+    """1,000 seeds: the same exercise twice; the expected answer is the engine's value, is graded
+    right, and comes from a well-conditioned draw within the template's ranges."""
+    prompts = set()
+    for seed in range(SEEDS):
+        exercise = generate(skill, seed)
+        assert generate(skill, seed) == exercise
+        prompts.add(exercise.prompt)
+        graph, right = engine_value(exercise)
+        assert ill_conditioned(skill, graph, right) is None, (seed, exercise.graph)
+        draws = dict(skill.inputs)
+        for name, value in exercise.graph["values"].items():
+            draw = draws[name]
+            flat = np.ravel(value)
+            assert np.shape(value) == draw.shape
+            if draw.options:
+                assert set(flat) <= set(draw.options)
+            else:
+                assert np.all((flat >= draw.low) & (flat <= draw.high) & (flat != 0))
+                assert np.allclose(flat, np.round(flat, draw.decimals))
+        if exercise.kind != "expression":
+            typed = read_answer(exercise.expected, []).value
+            assert close(typed, right, (5e-4, 1e-12)), (seed, exercise.expected, right)
+        result = grade_exercise(exercise, exercise.expected)
+        assert (result.correct, result.note) == (True, "correct"), (seed, result)
+        assert result.expected == exercise.expected and "$$" in result.explanation
+        if exercise.kind == "choice":
+            check_choices(exercise)
+    assert len(prompts) > SEEDS // 4  # seeds do make different exercises
+
+
+def check_choices(exercise):
+    """One right choice; every other is the value of a distinct catalogued mistake, with its note
+    and the feedback aimed at it (which never gives the right answer away)."""
+    graph = Graph(exercise.graph["program"], exercise.graph["values"])
+    find = exercise.find
+    step = Step.of(graph, find["node"], find["quantity"], find["parent"])
+    wrongs = list(wrong_values(step))
+    notes = []
+    for choice in exercise.choices:
+        result = grade_exercise(exercise, choice)
+        if choice == exercise.expected:
+            assert result.correct
+            continue
+        assert not result.correct and result.note in MISTAKES, (choice, result.note)
+        value = read_answer(choice, []).value
+        assert any(m.id == result.note and close(value, w) for m, _s, w in wrongs), choice
+        assert exercise.expected not in result.feedback.replace("−", "-")
+        notes.append(result.note)
+    assert exercise.choices.count(exercise.expected) == 1
+    assert len(notes) == len(set(notes)) >= 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, MAX_SEED), index=st.integers(0, len(SKILLS) - 1))
+def test_any_seed_in_range_works(seed, index):
+    exercise = generate(SKILLS[index], seed)
+    assert exercise == generate(SKILLS[index], seed) and exercise.seed == seed
+    assert grade_exercise(exercise, exercise.expected).correct
+
+
+@pytest.mark.parametrize("seed", [-1, MAX_SEED + 1, True, 1.5, "3", None])
+def test_a_seed_outside_the_range_is_refused(seed):
+    with pytest.raises(ValueError):
+        generate(SKILLS[0], seed)
+
+
+def by_id(skill_id, seed=7) -> Exercise:
+    return generate(get_skill(CONTENT, skill_id), seed)
+
+
+def test_to_dict_keeps_the_answer_secret():
+    exercise = by_id("layer-delta")
+    data = exercise.to_dict()
+    assert set(data) == {"skill", "seed", "prompt", "graph", "find", "answer"}
+    assert data["answer"]["kind"] == "choice" and data["answer"]["choices"] == exercise.choices
+    assert "expected" not in str(data.keys()) and "explanation" not in repr(exercise)
+    assert data["find"] == {"node": "z1", "quantity": "grad", "parent": None}
+    number = by_id("mul-local").to_dict()
+    assert number["answer"] == {"kind": "number", "choices": None, "names": []}
+
+
+def test_wrong_answers_get_the_catalogued_note_and_no_value():
+    neuron = by_id("neuron-dw")
+    values = neuron.graph["values"]
+    graph = Graph(neuron.graph["program"], values)
+    a, w, x, y = graph.value("a"), values["w"], values["x"], values["y"]
+    right = (a - y) * x
+    for typed, note in [
+        (-right, "sign"),
+        ((a - y) * w, "swapped-inputs"),
+        (x, "forgot-upstream"),
+        (right * 1.05, "rounding"),
+    ]:
+        result = grade_exercise(neuron, f"{typed:.6g}")
+        assert (result.correct, result.note) == (False, note), (typed, result)
+        assert neuron.expected not in result.feedback.replace("−", "-")
+    fork = by_id("fork-sum")
+    p = fork.graph["values"]["p"]
+    assert grade_exercise(fork, str(p)).note == "missed-fork"
+    mul = by_id("mul-local")
+    assert grade_exercise(mul, str(mul.graph["values"]["w"])).note == "swapped-inputs"
+    transpose = by_id("linear-transpose")
+    assert grade_exercise(transpose, "[1, 2]").note == "wrong-shape"
+
+
+def test_expressions_are_graded_by_sampling():
+    exercise = by_id("bce-sigmoid")
+    assert exercise.kind == "expression" and {"a", "y", "z"} <= set(exercise.names)
+    for right in ["a - y", "-(y - a)", "a - y + 0*x"]:
+        assert grade_exercise(exercise, right).correct, right
+    assert grade_exercise(exercise, "(a - y)*a*(1 - a)").note == "extra-sigmoid-derivative"
+    assert grade_exercise(exercise, "y - a").note == "sign"
+    assert not grade_exercise(exercise, "a").correct
+
+
+@pytest.mark.parametrize(
+    ("skill_id", "text"),
+    [
+        ("mul-local", ""),
+        ("mul-local", "__import__('os')"),
+        ("mul-local", "x"),  # a number exercise: the names are not offered
+        ("bce-sigmoid", "a - q"),
+        ("layer-delta", "0"),  # not one of the choices
+        ("layer-delta", None),
+    ],
+)
+def test_unreadable_answers_raise_answer_error(skill_id, text):
+    with pytest.raises(AnswerError) as info:
+        grade_exercise(by_id(skill_id), text)
+    assert info.value.to_dict()["column"] >= 1
+
+
+def test_prompts_fill_every_placeholder_with_the_engine_values():
+    exercise = by_id("sigmoid-local")
+    graph = Graph(exercise.graph["program"], exercise.graph["values"])
+    a = graph.value("a")
+    assert "{{" not in exercise.prompt and "{{" not in exercise.explanation
+    assert f"{round(a, 4):g}" in exercise.prompt
+    assert math.isclose(float(exercise.expected), a * (1 - a), rel_tol=5e-4)
