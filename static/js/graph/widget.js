@@ -36,8 +36,11 @@ import {
 } from "./playground.js";
 import { katexReady, loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
-import { initialTurn, turnScene } from "./yourturn.js";
-import { createTurn } from "./yourturn-widget.js";
+
+// Your turn (yourturn.js, yourturn-widget.js, yourturn-view.js and its stylesheet) loads the
+// first time a student switches it on, or at once where the lesson opens a graph in it.
+const TURN_CSS = new URL("../../css/yourturn.css", import.meta.url).href;
+const TURN_FAILED = "Your turn could not load. Reload the page to try again.";
 
 // The engine's three endpoints: presets, a whole graph, and one node with its local gradients.
 const fetchPresets = async () => (await request("presets")).presets;
@@ -60,7 +63,7 @@ function skeleton(element, playground) {
   uid += 1;
   element.insertAdjacentHTML(
     "beforeend",
-    `<div class="graph-toolbar"></div><p class="graph-description"></p>${playground ? '<div class="graph-editor"></div>' : ""}
+    `<div class="graph-toolbar"><label class="graph-turn-switch" for="graph-your-turn-${uid}"><input type="checkbox" role="switch" id="graph-your-turn-${uid}" data-action="your-turn"> Your turn</label></div><p class="graph-description"></p>${playground ? '<div class="graph-editor"></div>' : ""}
 <p class="graph-legend"><span><i class="swatch is-value"></i><b class="is-value">val</b> value (forward)</span>
 <span><i class="swatch is-grad"></i><b class="is-grad">grad</b> gradient ∂L/∂node (backward)</span> <span><b>—</b> not computed yet</span></p>
 <div class="graph-canvas"></div><details class="graph-keys"><summary>Keyboard</summary><p id="graph-keys-${uid}">Arrows move between nodes, Home and End go to the first input and the loss, Enter or Space opens one; F, B, P, R step and play.</p></details>
@@ -69,14 +72,15 @@ function skeleton(element, playground) {
 <section class="graph-descent"></section>`,
   );
   const names = [...PARTS, "panel", "inputs", "check", "check-reasons", "descent"];
-  return Object.fromEntries(names.map((n) => [n, element.querySelector(`.graph-${n}`)]));
+  const dom = Object.fromEntries(names.map((n) => [n, element.querySelector(`.graph-${n}`)]));
+  dom.turnSwitch = dom.toolbar.querySelector('[data-action="your-turn"]');
+  return dom;
 }
 
 /** Mount the widget on `element` ([data-widget="graph"]); `config` is the server's JSON config. */
 function mount(element, config = {}) {
   const playground = element.dataset.mode === "playground";
   let state = initialState({ presetId: element.dataset.preset || "neuron", playground });
-  state.turn = initialTurn(element.dataset); // Your turn (yourturn.js)
   const dom = skeleton(element, playground);
   const soon = debounce(recompute, 120);
   const later = debounce(recompute, 350); // after typing in the program
@@ -102,7 +106,8 @@ function mount(element, config = {}) {
   view.svg.setAttribute("aria-label", "Computation graph");
   view.svg.setAttribute("aria-describedby", `graph-keys-${uid}`);
   const panel = createPanel(dom.panel);
-  const turn = createTurn(element, dom, { get: () => state, set, select });
+  let [turn, turnLoading] = [null, null]; // Your turn, once loaded: {accepted, draw, toggle, scene}
+  dom.turnSwitch.addEventListener("change", () => switchTurn(dom.turnSwitch.checked));
   const controls = createControls(dom, {
     onPreset: setPreset,
     onValue: setValue,
@@ -164,7 +169,7 @@ function mount(element, config = {}) {
       preset: playground ? null : state.presetId,
       program: state.program || null,
     };
-    turn.accepted(first);
+    turn?.accepted(first);
     if (first) emit("ready", detail);
     if (fromUser) emit("values-changed", detail);
   }
@@ -284,6 +289,32 @@ function mount(element, config = {}) {
     set({ descending: false });
   }
 
+  /** Load Your turn once: its modules and its stylesheet (applied before anything is drawn). */
+  function loadTurn() {
+    turnLoading ||= Promise.all([
+      import("./yourturn.js"),
+      import("./yourturn-widget.js"),
+      stylesheet(TURN_CSS),
+    ]).then(([model, wiring]) => {
+      set({ turn: model.initialTurn(element.dataset) });
+      const wired = wiring.createTurn(element, dom, { get: () => state, set, select });
+      turn = { ...wired, scene: model.turnScene };
+      draw();
+    });
+    return turnLoading;
+  }
+
+  async function switchTurn(on) {
+    try {
+      await loadTurn();
+    } catch (_error) {
+      turnLoading = null; // the next switch tries again
+      dom.turnSwitch.checked = false;
+      return set({ error: { message: TURN_FAILED } });
+    }
+    turn.toggle(on);
+  }
+
   /** Set a text part's HTML (formulas typeset) only when it changed: live regions stay quiet. */
   function show(name, content) {
     if (html.get(name) === content) return;
@@ -302,8 +333,8 @@ function mount(element, config = {}) {
     if (!state.graph) return;
     const { nodes } = state.graph;
     buildView(view, nodes, state.graph.output);
-    drawView(view, turnScene(scene(state), state.turn));
-    turn.draw();
+    drawView(view, turn ? turn.scene(scene(state), state.turn) : scene(state));
+    turn?.draw();
     const node = state.selected && nodes.find((n) => n.id === state.selected);
     const check = node && state.graph.check.find((r) => r.input === node.id);
     drawPanel(panel, {
@@ -375,6 +406,8 @@ function mount(element, config = {}) {
   (async () => {
     const saved = playground && readUrlState();
     if (saved) set({ ...saved, presetId: null });
+    // A graph that opens in Your turn shows no gradient before Your turn can hide it.
+    if (element.dataset.mode === "yourturn") await switchTurn(true);
     if (saved || !playground) recompute();
     try {
       set({ presets: await fetchPresets() });
@@ -390,5 +423,22 @@ function mount(element, config = {}) {
   draw();
   return element;
 }
+
+/** Add a stylesheet to the page once; resolves when it applies. */
+function stylesheet(href) {
+  const present = document.querySelector(`link[href="${href}"]`);
+  if (present) return present.sheet ? Promise.resolve() : once(present);
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.append(link);
+  return once(link);
+}
+
+const once = (link) =>
+  new Promise((resolve, reject) => {
+    link.addEventListener("load", resolve, { once: true });
+    link.addEventListener("error", reject, { once: true });
+  });
 
 export { mount };

@@ -8,19 +8,13 @@ import { valueText } from "./yourturn.js";
 
 let uid = 0;
 
-/** The switch in `dom.toolbar` and the Your-turn section after `dom.panel`; handlers = {onToggle, onCheck, onShow}. */
+/**
+ * The Your-turn section after `dom.panel`; the switch is the widget's (`dom.turnSwitch`, there
+ * before this module loads). handlers = {onCheck, onShow}.
+ */
 function createTurnView(dom, handlers) {
   uid += 1;
-  const toggle = make("input", {
-    type: "checkbox",
-    role: "switch",
-    id: `graph-your-turn-${uid}`,
-    "data-action": "your-turn",
-  });
-  const label = make("label", { class: "graph-turn-switch", for: toggle.id });
-  label.append(toggle, " Your turn");
-  dom.toolbar.append(label);
-  toggle.addEventListener("change", () => handlers.onToggle(toggle.checked));
+  const toggle = dom.turnSwitch;
   const section = make("section", {
     class: "graph-turn",
     "aria-labelledby": `graph-turn-h-${uid}`,

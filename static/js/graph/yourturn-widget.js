@@ -23,7 +23,7 @@ import { createTurnView, drawTurnView, resetTyped } from "./yourturn-view.js";
 /** Your turn on one graph widget; `get()` reads the widget's state, `set()` changes it. */
 function createTurn(element, dom, { get, set, select }) {
   const update = (changes) => set({ turn: { ...get().turn, ...changes } });
-  const view = createTurnView(dom, { onToggle, onCheck, onShow });
+  const view = createTurnView(dom, { onCheck, onShow });
   let progressSeq = 0;
 
   function onToggle(on) {
@@ -128,7 +128,7 @@ function createTurn(element, dom, { get, set, select }) {
     };
   }
 
-  return { accepted, draw: () => drawTurnView(view, model()) };
+  return { accepted, draw: () => drawTurnView(view, model()), toggle: onToggle };
 }
 
 export { createTurn };
