@@ -60,6 +60,35 @@ def test_show_me_needs_an_attempt_then_marks_the_step_shown(client):
     assert progress["found"] == []
 
 
+def test_progress_counts_the_attempts_at_each_step_so_show_me_works_after_a_reload(client):
+    assert client.post("/api/graph/progress", json=NEURON).get_json()["attempted"] == []
+    for _ in range(2):
+        answer(client, node="z", quantity="grad", answer="0.5")
+    answer(client, node="a", quantity="local_grad", parent="z", answer="a")
+    answer(client, node="w", quantity="grad", answer="(a - y)*x")
+    answer(client, node="w", quantity="grad", reveal=True)  # after found: stays found
+    # A new page load asks only for the progress: it names every step tried and how often.
+    progress = client.post("/api/graph/progress", json=NEURON).get_json()
+    assert progress["attempted"] == [
+        {"node": "a", "quantity": "local_grad", "parent": "z", "attempts": 1},
+        {"node": "w", "quantity": "grad", "parent": None, "attempts": 2},
+        {"node": "z", "quantity": "grad", "parent": None, "attempts": 2},
+    ]
+    assert progress["found"] == [{"node": "w", "quantity": "grad", "parent": None}]
+    assert progress["shown"] == []
+    # So Show me is allowed at z (tried twice) and refused where nothing was tried.
+    assert answer(client, node="z", quantity="grad", reveal=True).status_code == 200
+    assert answer(client, node="b", quantity="grad", reveal=True).status_code == 409
+    body = client.post("/api/graph/progress", json=NEURON).get_json()
+    assert body["shown"] == [{"node": "z", "quantity": "grad", "parent": None}]
+    # Found after shown is still shown (not found): the first of the two counts.
+    answer(client, node="z", quantity="grad", answer="a - y")
+    body = client.post("/api/graph/progress", json=NEURON).get_json()
+    assert {"node": "z", "quantity": "grad", "parent": None} in body["shown"]
+    assert {"node": "z", "quantity": "grad", "parent": None} not in body["found"]
+    assert {"node": "z", "quantity": "grad", "parent": None, "attempts": 4} in body["attempted"]
+
+
 def test_progress_is_per_graph_and_values(client):
     answer(client, node="w", quantity="grad", answer="(a - y)*x")
     program = {

@@ -125,7 +125,7 @@ def graph_answer():
         "feedback": result.feedback,
         "read_as": result.read_as,
         "attempts": counts.attempts,
-        "progress": store.graph_progress(learner, key.graph),
+        "progress": counts.progress,
     }
     if not result.correct and result.hint:
         payload["hint"] = result.hint
@@ -149,7 +149,7 @@ def _reveal(store, learner, key, step):
         "attempts": counts.attempts,
         "expected": plain(step.right),
         "worked": worked_product(step),
-        "progress": store.graph_progress(learner, key.graph),
+        "progress": counts.progress,
     }
     return _private(jsonify(payload))
 
@@ -183,7 +183,7 @@ def graph_progress():
     graph = _graph(body, GRAPH_FIELDS)  # a graph that exists, or the 400/404 of /api/graph
     learner = current_learner(create=False)
     if learner is None:
-        return _private(jsonify({"found": [], "shown": []}))
+        return _private(jsonify({"found": [], "shown": [], "attempted": []}))
     return _private(jsonify(get_store().graph_progress(learner, graph_key(graph))))
 
 
@@ -203,13 +203,20 @@ def openapi_section():
             "parent": {"type": ["string", "null"]},
         },
     }
+    attempted = {
+        "type": "object",
+        "required": ["node", "quantity", "parent", "attempts"],
+        "properties": {**step["properties"], "attempts": {"type": "integer", "minimum": 1}},
+    }
     progress = {
         "type": "object",
-        "required": ["found", "shown"],
-        "description": "The steps of this graph the learner found, and was shown (Show me).",
+        "required": ["found", "shown", "attempted"],
+        "description": "The steps of this graph the learner found, and was shown (Show me), and "
+        "every step they attempted with their number of attempts (Show me counts as one).",
         "properties": {
             "found": {"type": "array", "items": step},
             "shown": {"type": "array", "items": step},
+            "attempted": {"type": "array", "items": attempted},
         },
     }
     graph_fields = {
