@@ -1,6 +1,7 @@
 """Practice exercises: seeded, well-conditioned, answered by the engine, graded like Your turn."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,12 @@ from hypothesis import strategies as st
 
 from lessonengine.assessment.answers import AnswerError, read_answer
 from lessonengine.assessment.grader import close, wrong_values
-from lessonengine.assessment.mistakes import MISTAKES
+from lessonengine.assessment.mistakes import MISTAKES, NOTES
 from lessonengine.assessment.practice import (
     MAX_SEED,
     Exercise,
     all_skills,
+    answer_text,
     generate,
     get_skill,
     grade_exercise,
@@ -139,7 +141,7 @@ def check_choices(exercise):
         assert not result.correct and result.note in MISTAKES, (choice, result.note)
         value = read_answer(choice, []).value
         assert any(m.id == result.note and close(value, w) for m, _s, w in wrongs), choice
-        assert exercise.expected not in result.feedback.replace("−", "-")
+        assert not gives_away(exercise, result.feedback), result.feedback
         notes.append(result.note)
     assert exercise.choices.count(exercise.expected) == 1
     assert len(notes) == len(set(notes)) >= 2
@@ -232,3 +234,41 @@ def test_prompts_fill_every_placeholder_with_the_engine_values():
     assert "{{" not in exercise.prompt and "{{" not in exercise.explanation
     assert f"{round(a, 4):g}" in exercise.prompt
     assert math.isclose(float(exercise.expected), a * (1 - a), rel_tol=5e-4)
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=lambda s: s.id)
+def test_every_catalogued_wrong_value_is_refused_with_a_note(skill):
+    """On 100 exercises of each skill, each catalogued mistake's value, typed as the student
+    would (4 significant digits), is refused with a note of the catalogue or of the grader, and
+    its feedback does not give the right answer away."""
+    tried = 0
+    for seed in range(100):
+        exercise = generate(skill, seed)
+        graph = Graph(exercise.graph["program"], exercise.graph["values"])
+        find = exercise.find
+        step = Step.of(graph, find["node"], find["quantity"], find["parent"])
+        for mistake, _step, wrong in wrong_values(step):
+            text = answer_text(wrong)
+            if exercise.kind == "choice" and text not in exercise.choices:
+                continue
+            result = grade_exercise(exercise, text)
+            tried += 1
+            assert not result.correct, (seed, mistake.id, text)
+            assert result.note in NOTES and result.note != "correct"
+            assert not gives_away(exercise, result.feedback), (seed, result.feedback)
+    assert tried >= 100
+
+
+def gives_away(exercise, feedback):
+    """True when the feedback holds the right answer: its vector, or a number within the
+    tolerance of the right number (small whole numbers are counts, such as "feeds 2 nodes")."""
+    feedback = feedback.replace("−", "-")
+    if exercise.kind == "expression":
+        return False  # a rule in words, such as "a − y", is the catalogue's sentence
+    if exercise.expected.startswith("["):
+        return exercise.expected in feedback
+    right = float(exercise.expected)
+    if right.is_integer() and abs(right) < 10:
+        return False
+    numbers = re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", feedback)
+    return any(close(float(n), right) for n in numbers)
