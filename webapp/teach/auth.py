@@ -250,7 +250,7 @@ def init_app(app: Flask) -> None:
     config.setdefault("LOGINS_PER_HOUR_PER_ADDRESS", 100)
     config.setdefault("CLASSES_PER_TEACHER", 200)
     config.setdefault("CLASSES_PER_LEARNER", 50)
-    config.setdefault("CLASS_JOINS_PER_MINUTE", 10)  # joins and leaves of one learner
+    config.setdefault("CLASS_JOINS_PER_MINUTE", 10)  # per learner, each join or leave route
     # CSRF is checked where the teach views ask for it (forms, teacher_api), never app-wide:
     # see the module's docstring.
     config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
