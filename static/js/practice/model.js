@@ -76,21 +76,32 @@ function exerciseChanges(state, exercise) {
   };
 }
 
-/** What a level's change says aloud: "Level up: Familiar.", or "" when it did not change. */
-function levelAnnouncement(before, after, labels = {}, levels = []) {
+/**
+ * What a level's change says aloud: "Level up: Familiar." after a right answer that lifted it,
+ * "Level down: ..." when it fell, "Level: Attempted." for a first try; "" when it did not change.
+ */
+function levelAnnouncement(before, after, labels = {}, levels = [], correct = true) {
   if (!before || before === after) return "";
   const name = labels[after] || after;
-  return levels.indexOf(after) > levels.indexOf(before)
-    ? `Level up: ${name}.`
-    : `Level down: ${name}.`;
+  if (levels.indexOf(after) < levels.indexOf(before)) return `Level down: ${name}.`;
+  return correct ? `Level up: ${name}.` : `Level: ${name}.`;
+}
+
+/** "Right." or "Not quite.", or "" when the grader's feedback already starts by saying so. */
+function verdictHead(reply) {
+  const head = reply.correct ? "Right." : "Not quite.";
+  const said = String(reply.feedback || "")
+    .toLowerCase()
+    .startsWith(head.slice(0, 5).toLowerCase());
+  return said ? "" : head;
 }
 
 /** The grade of the answer arrived: feedback and solution shown, the skill's level moved. */
 function resultChanges(state, reply) {
   const id = state.exercise.skill;
   const before = reply.level_before ?? state.skills.get(id)?.level;
-  const verdict = reply.correct ? "Right." : "Not quite.";
-  const level = levelAnnouncement(before, reply.level, state.labels, state.levels);
+  const verdict = verdictHead(reply);
+  const level = levelAnnouncement(before, reply.level, state.labels, state.levels, reply.correct);
   return {
     result: reply,
     busy: false,
@@ -186,12 +197,12 @@ function lessonProgress(skills, lesson) {
   return { total: own.length, strong, due, started: own.some((s) => s.level !== "new") };
 }
 
-/** The course page's line for one lesson's practice. */
+/** The course page's words after "Practice:" for one lesson. */
 function progressText({ total, strong, due, started }) {
   if (!total) return "";
-  if (!started) return `${total} skills to practise.`;
-  const reviews = due ? ` ${due} ${due === 1 ? "review" : "reviews"} due.` : "";
-  return `Practice: ${strong} of ${total} skills proficient or mastered.${reviews}`;
+  if (!started) return `${total} ${total === 1 ? "skill" : "skills"} to practise.`;
+  const reviews = due ? `; ${due} ${due === 1 ? "review" : "reviews"} due` : "";
+  return `${strong} of ${total} skills proficient or mastered${reviews}.`;
 }
 
 export {
@@ -211,4 +222,5 @@ export {
   resultChanges,
   seedFromSearch,
   shareSearch,
+  verdictHead,
 };

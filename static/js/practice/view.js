@@ -1,7 +1,7 @@
 // Practice, the view: it only draws the model's state into the page's parts (found by their
 // data-field) and hands the student's actions to the handlers. No fetch here.
 import { element } from "../dom.js";
-import { answerHelp, currentSkill, dueText, shareSearch } from "./model.js";
+import { answerHelp, currentSkill, dueText, shareSearch, verdictHead } from "./model.js";
 
 const FIELDS = [
   "status",
@@ -49,7 +49,7 @@ function drawLevel(v, state) {
   const skill = state.skills.get(currentSkill(state) ?? state.exercise?.skill);
   if (!skill || !v.level) return;
   v.status.hidden = false;
-  v["skill-name"].textContent = skill.title;
+  v["skill-name"].textContent = state.mode === "review" ? skill.title : "";
   v.level.dataset.level = skill.level;
   v["level-label"].textContent = state.labels[skill.level] || skill.level;
   v.due.textContent = dueText(skill);
@@ -92,6 +92,18 @@ function drawExercise(v, state, onGraph) {
   }
 }
 
+/** After the grade, a choice row says (in words as well as colour) if it is right or was picked. */
+function markChoice(radio, result) {
+  const row = radio.closest(".practice-choice");
+  const right = Boolean(result) && radio.value === result.expected;
+  const wrong = Boolean(result) && !right && radio.checked;
+  row.classList.toggle("is-right", right);
+  row.classList.toggle("is-wrong", wrong);
+  row.querySelector(".practice-tag")?.remove();
+  if (right || wrong)
+    row.append(element("span", { class: "practice-tag" }, right ? "right answer" : "your answer"));
+}
+
 /** The grade: feedback (said in the live region), the worked solution, Next. */
 function drawResult(v, state) {
   const { result, error } = state;
@@ -104,7 +116,9 @@ function drawResult(v, state) {
       class: `practice-verdict ${result.correct ? "is-right" : "is-wrong"}`,
       "data-note": result.note,
     });
-    p.append(element("b", {}, result.correct ? "Right. " : "Not quite. "), result.feedback);
+    const head = verdictHead(result);
+    if (head) p.append(element("b", {}, `${head} `));
+    p.append(result.feedback);
     v.feedback.append(p);
     if (state.levelChange)
       v.feedback.append(element("p", { class: "practice-level-change" }, state.levelChange));
@@ -114,7 +128,10 @@ function drawResult(v, state) {
   if (result && !result.conflict) v.explanation.innerHTML = result.explanation_html;
   v.check.disabled = answered || state.busy;
   v.input.readOnly = answered;
-  for (const radio of v.choices.querySelectorAll("input")) radio.disabled = answered;
+  for (const radio of v.choices.querySelectorAll("input")) {
+    radio.disabled = answered;
+    markChoice(radio, result && !result.conflict ? result : null);
+  }
   v.next.hidden = !answered;
 }
 

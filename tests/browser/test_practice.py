@@ -1,0 +1,195 @@
+"""Practice in a real Chromium, by keyboard only: one skill to proficient, the clock moved a day
+on, the review due and done in the mixed review; axe finds nothing (light, dark, 360 px)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from lessonengine.assessment.practice import generate
+from tests.conftest import LiveServer, make_test_app
+
+SKILL = "mul-local"  # a number answer, with a graph
+CHOICE = "add-local"  # radio choices
+ANSWER = '[data-input="answer"]'
+
+
+class Clock:
+    """The test server's clock (its app's CLOCK), moved by the tests."""
+
+    def __init__(self):
+        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def clock():
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def practice_app(tmp_path_factory, clock):
+    return make_test_app(tmp_path_factory.mktemp("practice"), CLOCK=clock)
+
+
+@pytest.fixture(scope="module")
+def server(practice_app):
+    live = LiveServer(practice_app).start()
+    yield live.url
+    live.stop()
+
+
+def seed_of(page: Page) -> int:
+    """The exercise's seed, from the address the page keeps shareable (?seed=N)."""
+    page.wait_for_function("() => /[?&]seed=\\d+/.test(location.search)")
+    return int(page.evaluate("() => new URLSearchParams(location.search).get('seed')"))
+
+
+def right_answer(app, skill: str, page: Page) -> str:
+    return generate(app.extensions["practice_skills"][skill], seed_of(page)).expected
+
+
+def tab_to(page: Page, selector: str, limit: int = 30):
+    """Press Tab until `selector` has the focus (only the keyboard moves it)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def wait_for_exercise(page: Page, number: int):
+    expect(page.locator('[data-field="number"]')).to_have_text(str(number))
+    page.locator('[data-field="prompt"] .katex').first.wait_for()
+
+
+def answer_by_keyboard(page: Page, text: str):
+    tab_to(page, ANSWER)
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.locator(".practice-verdict").wait_for()
+
+
+def level(page: Page) -> str:
+    return page.locator('.practice-status [data-field="level-label"]').inner_text()
+
+
+def test_practise_to_proficient_then_the_review_falls_due(
+    page: Page, server, practice_app, clock, axe_check, artifacts_dir, console_errors
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server}/practice/{SKILL}")
+    wait_for_exercise(page, 1)
+    # The exercise's graph is drawn by the graph widget's view: values shown, gradients hidden.
+    nodes = page.locator(".practice-graph .graph-node")
+    expect(nodes).to_have_count(3)
+    expect(page.locator(".practice-graph .graph-node-grad.is-hidden")).to_have_count(2)
+    assert level(page) == "New"
+
+    # A wrong answer first: the feedback, the worked solution, the level moved by the rules.
+    answer_by_keyboard(page, "12345")
+    feedback = page.locator('[data-field="feedback"]')
+    expect(feedback.locator(".practice-verdict.is-wrong")).to_be_visible()
+    expect(page.locator('[data-field="solution"]')).to_be_visible()
+    expect(page.locator('[data-field="solution"] .katex').first).to_be_visible()
+    assert level(page) == "Attempted"
+    axe_check(page, "after a wrong answer")
+    # The focus went to Next: Enter asks for a new exercise, and the focus lands on it.
+    assert page.evaluate("document.activeElement.dataset.action") == "next"
+    page.keyboard.press("Enter")
+    wait_for_exercise(page, 2)
+    expect(feedback).to_be_empty()
+
+    expected = ["Familiar", "Familiar", "Proficient"]
+    for number, shown in enumerate(expected, start=2):
+        if number > 2:
+            page.keyboard.press("Enter")  # Next, which has the focus
+            wait_for_exercise(page, number)
+        answer_by_keyboard(page, right_answer(practice_app, SKILL, page))
+        expect(feedback.locator(".practice-verdict.is-right")).to_be_visible()
+        expect(page.locator('.practice-status [data-field="level-label"]')).to_have_text(shown)
+    expect(feedback).to_contain_text("Level up: Proficient.")
+    expect(page.locator('.practice-status [data-field="due"]')).to_have_text(
+        "Next review 2026-12-01"
+    )
+    page.screenshot(path=artifacts_dir / "practice-proficient-1280.png", full_page=True)
+
+    # A day and an hour later the review is due: first on the practice page.
+    clock.now += timedelta(days=1, hours=1)
+    page.goto(f"{server}/practice")
+    first = page.locator("[data-skill]").first
+    expect(first).to_have_attribute("data-skill", SKILL)
+    expect(first.locator('[data-field="due"]')).to_have_text("Review due now")
+    axe_check(page, "on the practice page with a review due")
+    tab_to(page, ".practice-review-card a")
+    with page.expect_response(lambda r: r.url.endswith("/exercise")) as handed_out:
+        page.keyboard.press("Enter")
+    page.wait_for_url("**/practice/mixed-review")
+    wait_for_exercise(page, 1)
+    exercise = handed_out.value.json()  # the review keeps no seed in its address
+    assert exercise["skill"] == SKILL
+    expect(page.locator('.practice-status [data-field="skill-name"]')).to_have_text(
+        practice_app.extensions["practice_skills"][SKILL].title
+    )
+    skill = practice_app.extensions["practice_skills"][SKILL]
+    answer_by_keyboard(page, generate(skill, exercise["seed"]).expected)
+    expect(feedback).to_contain_text("Level up: Mastered.")
+    page.keyboard.press("Enter")
+    expect(page.locator(".practice-done")).to_contain_text("All caught up")
+    page.goto(f"{server}/practice")
+    card = page.locator(f'[data-skill="{SKILL}"]')
+    expect(card.locator('[data-field="level-label"]')).to_have_text("Mastered")
+    expect(card.locator('[data-field="due"]')).to_have_text("Next review 2026-12-08")
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_choice_exercise_by_keyboard_at_360_px(
+    page: Page, server, practice_app, axe_check, artifacts_dir, console_errors, scheme
+):
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{server}/practice/{CHOICE}?seed=11")
+    wait_for_exercise(page, 1)
+    assert seed_of(page) == 11  # the shared seed opens that very exercise
+    right = right_answer(practice_app, CHOICE, page)
+    radios = page.locator('input[name="practice-choice"]')
+    values = radios.evaluate_all("(els) => els.map((e) => e.value)")
+    assert right in values and len(values) >= 3
+    tab_to(page, 'input[name="practice-choice"]')
+    # Arrow keys move through a radio group and select as they go.
+    for _ in range(values.index(right)):
+        page.keyboard.press("ArrowDown")
+    expect(radios.nth(values.index(right))).to_be_checked()
+    page.keyboard.press("Enter")  # submits the form from a radio
+    expect(page.locator(".practice-verdict.is-right")).to_be_visible()
+    expect(page.locator(".practice-choice.is-right")).to_contain_text("right answer")
+    # Nothing scrolls sideways at 360 px but formulas inside their own boxes.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width
+    axe_check(page, f"after a choice at 360 px ({scheme})")
+    page.screenshot(path=artifacts_dir / f"practice-choice-360-{scheme}.png", full_page=True)
+    page.goto(f"{server}/practice")
+    page.screenshot(path=artifacts_dir / f"practice-overview-360-{scheme}.png", full_page=True)
+    axe_check(page, f"on the practice page at 360 px ({scheme})")
+    assert console_errors == []
+
+
+def test_an_unknown_skill_is_a_page_that_helps(page: Page, server, axe_check):
+    response = page.goto(f"{server}/practice/no-such-skill")
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("We could not find that page")
+    expect(page.locator("main")).to_contain_text("no skill called")
+    axe_check(page, "on the unknown skill's page")
+
+
+def test_the_course_page_shows_this_learners_practice(page: Page, server, practice_app):
+    page.goto(f"{server}/practice/{SKILL}?seed=3")
+    wait_for_exercise(page, 1)
+    answer_by_keyboard(page, right_answer(practice_app, SKILL, page))
+    page.goto(server + "/")
+    line = page.locator("[data-practice-progress] [data-field='progress']")
+    total = len(practice_app.extensions["practice_skills"])
+    expect(line).to_have_text(f"0 of {total} skills proficient or mastered.")
