@@ -132,7 +132,6 @@ export {
   gradTex,
   group,
   isTensor,
-  isUnnamed,
   nodeTex,
   nodeTitle,
   shapeOf,

@@ -1,7 +1,7 @@
 // The graph widget's model: what is known at a step, what the view shows, stepping, the gradient
 // check in words, value ranges and the gradient-descent step. Plain functions of plain data, no
 // DOM: widget.js keeps one state object and changes it only through these and one setter.
-import { formatNumber as f, isTensor } from "./format.js";
+import { formatNumber as f } from "./format.js";
 import { stepParts } from "./narration.js";
 
 /** The widget's state before the first answer. */
@@ -225,20 +225,16 @@ function descentValues(state, parameters, eta) {
 /** The loss the engine computed: the output node's value. */
 const lossOf = (graph) => graph.nodes.find((n) => n.id === graph.output)?.value;
 
-/** Σ over parameters of |∂L/∂w|²: what one step of size η lowers the loss by, to first order. */
-function predictedDecrease(graph, parameters, eta) {
-  const squares = (g) => (Array.isArray(g) ? g.reduce((s, gi) => s + squares(gi), 0) : g * g);
-  return (
-    eta * parameters.reduce((s, p) => s + squares(graph.nodes.find((n) => n.id === p).grad), 0)
-  );
-}
-
 // Starting values for a program's new inputs: varied, so that no gradient comes out exactly 1
 // or −1 by accident, and none at a kink (0).
 const STARTS = [0.5, -1.5, 2, 0.8, -0.3, 1.2, -2.5, 0.7];
 
 /** The value a program's i-th input starts at when the student has not set it. */
 const newInputValue = (i) => STARTS[i % STARTS.length];
+
+/** A link to the playground at `base` (from the server's config) with this program and values. */
+const playgroundHref = (base, program, values) =>
+  `${base}?${new URLSearchParams({ program, values: JSON.stringify(values) })}`;
 
 /** The inputs for the controls, with the values as set. */
 const controlInputs = (state) =>
@@ -258,12 +254,11 @@ export {
   edgeKey,
   initialState,
   inputsOf,
-  isTensor,
   known,
   lossOf,
   newInputValue,
   parametersOf,
-  predictedDecrease,
+  playgroundHref,
   rangeMessage,
   reachChanges,
   same,

@@ -1,5 +1,6 @@
 // The playground's parts: a program editor that shows errors at the engine's line and column,
 // and the state (program and values) kept in the URL, so that a link shares it.
+import { playgroundHref } from "./model.js";
 import { esc } from "./tex.js";
 
 /** The program and values a playground URL carries, or null. */
@@ -12,15 +13,9 @@ function readUrlState() {
   return params.has("program") && { program: params.get("program"), values };
 }
 
-const query = (program, values) =>
-  `?${new URLSearchParams({ program, values: JSON.stringify(values) })}`;
-
-/** A link to the playground at `base` (from the server's config) with this program and values. */
-const playgroundHref = (base, program, values) => base + query(program, values);
-
 /** Keep the state in the address bar, without a history entry per keystroke. */
 const writeUrlState = (program, values) =>
-  history.replaceState(null, "", location.pathname + query(program, values));
+  history.replaceState(null, "", playgroundHref(location.pathname, program, values));
 
 /** The names a program reads before assigning them: its inputs, guessed before the engine answers. */
 function guessInputs(program) {
@@ -64,4 +59,4 @@ function drawEditor(editor, { program, error }) {
   if (html !== editor.html) editor.error.innerHTML = editor.html = html;
 }
 
-export { createEditor, drawEditor, guessInputs, playgroundHref, readUrlState, writeUrlState };
+export { createEditor, drawEditor, guessInputs, readUrlState, writeUrlState };

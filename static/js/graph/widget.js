@@ -18,6 +18,7 @@ import {
   lossOf,
   newInputValue,
   parametersOf,
+  playgroundHref,
   rangeMessage,
   reachChanges,
   same,
@@ -26,14 +27,6 @@ import {
 } from "./model.js";
 import { lessonCheckParts } from "./narration.js";
 import { createPanel, drawPanel } from "./panel.js";
-import {
-  createEditor,
-  drawEditor,
-  guessInputs,
-  playgroundHref,
-  readUrlState,
-  writeUrlState,
-} from "./playground.js";
 import { katexReady, loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
 
@@ -78,8 +71,10 @@ function skeleton(element, playground) {
 }
 
 /** Mount the widget on `element` ([data-widget="graph"]); `config` is the server's JSON config. */
-function mount(element, config = {}) {
+async function mount(element, config = {}) {
   const playground = element.dataset.mode === "playground";
+  // The program editor and the URL state: only the playground page loads them.
+  const pg = playground && (await import("./playground.js"));
   let state = initialState({ presetId: element.dataset.preset || "neuron", playground });
   const dom = skeleton(element, playground);
   const soon = debounce(recompute, 120);
@@ -121,7 +116,7 @@ function mount(element, config = {}) {
   });
   const editor =
     playground &&
-    createEditor(dom.editor, {
+    pg.createEditor(dom.editor, {
       onProgram: (text) => {
         set({ program: text, presetId: null }); // the menu no longer names a preset
         later(true);
@@ -137,7 +132,7 @@ function mount(element, config = {}) {
   /** The request for the current inputs: a preset, or the program with its guessed inputs. */
   function requestBody(values) {
     if (!playground) return { preset: state.presetId, values: { ...values } };
-    const guessed = guessInputs(state.program);
+    const guessed = pg.guessInputs(state.program);
     const sent = {};
     for (const [i, k] of guessed.entries()) sent[k] = values[k] ?? newInputValue(i);
     return { program: state.program, values: sent };
@@ -162,7 +157,7 @@ function mount(element, config = {}) {
     if ("cursor" in changes) clearTimeout(timer);
     element.querySelector(".widget-fallback")?.setAttribute("hidden", "");
     set(changes);
-    if (playground) writeUrlState(state.program, state.values);
+    if (playground) pg.writeUrlState(state.program, state.values);
     if (state.selected) load(state.selected, performance.now());
     const detail = {
       values: { ...state.values },
@@ -329,7 +324,7 @@ function mount(element, config = {}) {
     const inEditor = editor && e?.kind === "input" && (e.line || state.program);
     const kept = state.graph ? " The last good graph stays on screen." : "";
     dom.status.textContent = e && !inEditor ? `${e.message}${kept}` : "";
-    if (editor) drawEditor(editor, { program: state.program, error: inEditor && e });
+    if (editor) pg.drawEditor(editor, { program: state.program, error: inEditor && e });
     if (!state.graph) return;
     const { nodes } = state.graph;
     buildView(view, nodes, state.graph.output);
@@ -404,7 +399,7 @@ function mount(element, config = {}) {
 
   // The lesson asks for its preset; the playground reads its URL, else opens a preset.
   (async () => {
-    const saved = playground && readUrlState();
+    const saved = playground && pg.readUrlState();
     if (saved) set({ ...saved, presetId: null });
     // A graph that opens in Your turn shows no gradient before Your turn can hide it.
     if (element.dataset.mode === "yourturn") await switchTurn(true);
