@@ -89,13 +89,14 @@ def advance(state: Mastery, correct: bool, now: datetime, repeat: bool = False) 
     if right.streak < rule.streak:
         return right
     if rule.right in TOP:  # reaching the reviewed levels: the first review is scheduled
-        step = state.review_step
+        step = min(state.review_step, len(REVIEW_LADDER) - 1)
         return replace(right, level=rule.right, streak=0, due=now + REVIEW_LADDER[step])
     return replace(right, level=rule.right)
 
 
 def _miss(state, rule, now):
     """A wrong answer: one level down, the run reset, the review ladder one rung back."""
-    step = max(state.review_step - 1, 0) if state.level in TOP else state.review_step
+    step = min(state.review_step, len(REVIEW_LADDER) - 1)
+    step = max(step - 1, 0) if state.level in TOP else step
     due = now + REVIEW_LADDER[step] if rule.wrong in TOP else None
     return replace(state, level=rule.wrong, streak=0, review_step=step, due=due)
