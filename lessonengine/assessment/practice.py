@@ -32,6 +32,7 @@ from lessonengine.engine.tex import format_number
 from lessonengine.errors import GraphError
 
 MAX_SEED = 2**53 - 1  # seeds travel in JSON and URLs: exact as a JavaScript number
+_NAME = re.compile(r"(?<![\d.])[A-Za-z_]\w*")  # a name, not the e of 1e-3
 ANSWER_DIGITS = 4  # significant digits of an answer written out (well inside the 1 % tolerance)
 
 __all__ = [
@@ -155,13 +156,29 @@ def grade_exercise(exercise: Exercise, text: str) -> PracticeGrade:
     name the exercise does not offer, or is not one of a choice exercise's choices."""
     if exercise.kind == "choice" and (not isinstance(text, str) or text not in exercise.choices):
         raise AnswerError("pick one of the choices", 1)
+    _read(exercise, text)
     graph = exercise_graph(exercise)
-    read_answer(text, exercise.names)  # a number exercise takes no expression over the graph
     find = exercise.find
     result = grade(graph, find["node"], find["quantity"], find["parent"], text, seed=exercise.seed)
     return PracticeGrade(
         result.correct, result.note, result.feedback, exercise.explanation, exercise.expected
     )
+
+
+def _read(exercise, text):
+    """Read the answer over the names the exercise offers; a number exercise takes none, and a
+    name in it gets a message saying so (not the grader's list of the graph's names)."""
+    try:
+        read_answer(text, exercise.names)
+    except AnswerError:
+        name = _NAME.search(text) if exercise.kind != "expression" else None
+        if name is None:
+            raise
+        raise AnswerError(
+            "this exercise asks for a number (or a vector in brackets) worked out from the "
+            f"values given, not an expression: {name.group()} is not a number",
+            name.start() + 1,
+        ) from None
 
 
 def exercise_graph(exercise: Exercise) -> Graph:

@@ -227,6 +227,13 @@ def test_unreadable_answers_raise_answer_error(skill_id, text):
     assert info.value.to_dict()["column"] >= 1
 
 
+def test_a_name_in_a_number_exercise_is_refused_with_a_message_that_says_so():
+    with pytest.raises(AnswerError) as info:
+        grade_exercise(by_id("neuron-dw"), "  (a - y)*x")
+    assert info.value.column == 4 and "asks for a number" in info.value.message
+    assert not grade_exercise(by_id("neuron-dw"), "1e-3").correct  # an exponent is no name
+
+
 def test_prompts_fill_every_placeholder_with_the_engine_values():
     exercise = by_id("sigmoid-local")
     graph = Graph(exercise.graph["program"], exercise.graph["values"])
