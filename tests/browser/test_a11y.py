@@ -1,4 +1,4 @@
-"""axe-core finds no violations on the course page, the lesson page and the 404 page."""
+"""axe-core finds no violations on the course, lesson, practice and 404 pages."""
 
 import pytest
 
@@ -6,6 +6,8 @@ PAGES = {
     "course": "/",
     "lesson": "/lessons/chain-rule-in-networks",
     "not found": "/lessons/no-such-lesson",
+    "practice": "/practice",
+    "practice skill": "/practice/neuron-dw",
 }
 
 
