@@ -15,7 +15,7 @@ api_bp = Blueprint("teach_api", __name__, url_prefix="/api/teach")
 join_bp = Blueprint("join", __name__)
 
 # The modules whose views register on the blueprints above (the dashboard adds its own here).
-VIEW_MODULES = ["auth", "classes", "join"]
+VIEW_MODULES = ["auth", "classes", "join", "dashboard"]
 
 
 def init_app(app: Flask) -> None:

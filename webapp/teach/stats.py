@@ -36,14 +36,16 @@ def class_stats(
     db: Connection | Engine,
     class_id: int,
     quizzes: Mapping | None = None,
-    skills: Iterable[str] = (),
+    skills: Iterable[str] | Mapping[str, str] = (),
     now: datetime | None = None,
 ) -> dict | None:
     """The statistics of class `class_id` (None when there is no such class).
 
     `quizzes` maps a lesson to its Quiz (questions, choices and their feedback come from it; a
     question nobody answered is listed too); `skills` are the practice skills to list even when
-    no learner has a level in them yet. `now` decides which reviews are overdue.
+    no learner has a level in them yet (a mapping gives each its title). `now` decides which
+    reviews are overdue. The activity per day is a query of its own (`activity`): the
+    dashboard asks for it beside these, so neither waits for the other.
     """
     if isinstance(db, Engine):
         with db.connect() as conn:
@@ -59,7 +61,6 @@ def class_stats(
         "quiz": quiz_items(db, class_id, quizzes or {}),
         "nodes": graph_steps(db, class_id),
         "skills": skill_counts(db, class_id, learners, skills, now or datetime.now(UTC)),
-        "activity": activity(db, class_id),
     }
 
 
@@ -299,7 +300,11 @@ def graph_steps(conn: Connection, class_id: int) -> list[dict]:
 
 
 def skill_counts(
-    conn: Connection, class_id: int, learners: int, skills: Iterable[str], now: datetime
+    conn: Connection,
+    class_id: int,
+    learners: int,
+    skills: Iterable[str] | Mapping[str, str],
+    now: datetime,
 ) -> list[dict]:
     """Per skill: learners at each level (no row yet is "new") and the reviews overdue."""
     rows = conn.execute(
@@ -312,7 +317,8 @@ def skill_counts(
         .where(skill_levels.c.learner.in_(_members(class_id)))
         .group_by(skill_levels.c.skill, skill_levels.c.level)
     ).all()
-    found: dict[str, dict] = {s: {"levels": dict.fromkeys(LEVELS, 0), "overdue": 0} for s in skills}
+    titles = dict(skills) if isinstance(skills, Mapping) else {s: s for s in skills}
+    found = {s: {"levels": dict.fromkeys(LEVELS, 0), "overdue": 0} for s in titles}
     for r in rows:
         entry = found.setdefault(r.skill, {"levels": dict.fromkeys(LEVELS, 0), "overdue": 0})
         if r.level in entry["levels"]:
@@ -323,7 +329,14 @@ def skill_counts(
         levels = entry["levels"]
         # A learner with no row for the skill has not met it yet.
         levels["new"] += learners - sum(levels.values())
-        result.append({"skill": skill, "levels": levels, "overdue": entry["overdue"]})
+        result.append(
+            {
+                "skill": skill,
+                "title": titles.get(skill, skill),
+                "levels": levels,
+                "overdue": entry["overdue"],
+            }
+        )
     return result
 
 

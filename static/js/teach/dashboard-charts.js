@@ -1,0 +1,120 @@
+// The dashboard's two charts (activity per day, practice levels per skill), drawn with plotly.js
+// loaded only when a chart comes near the viewport, as the lesson's plots are. Each chart is an
+// image to assistive technology, named by its text alternative, which is on the page as well.
+import { element as make } from "../dom.js";
+import { loadPlotly } from "../plots/plots.js";
+import { themeFigure, watchColorScheme } from "../plots/theme.js";
+import { activitySentence, LEVELS, practiceSentence } from "./dashboard-model.js";
+
+// The lesson's palette (lessonengine/figures.py): theme.js swaps each for its CSS colour.
+const INK = "#1f2328";
+const GRID = "#d1d9e0";
+const SURFACE = "#ffffff";
+const SERIES = ["#d1d9e0", "#e69f00", "#0072b2", "#009e73", "#d55e00"];
+const PLOT_CONFIG = { displayModeBar: false, responsive: true, staticPlot: true };
+let uid = 0;
+
+function layoutOf(extra) {
+  return {
+    paper_bgcolor: SURFACE,
+    plot_bgcolor: SURFACE,
+    font: { color: INK, size: 13 },
+    margin: { l: 48, r: 12, t: 12, b: 40 },
+    height: 280,
+    barmode: "stack",
+    legend: { orientation: "h", y: -0.2 },
+    xaxis: { gridcolor: GRID, automargin: true },
+    yaxis: { gridcolor: GRID, automargin: true, rangemode: "tozero" },
+    ...extra,
+  };
+}
+
+function activityFigure(days) {
+  const x = days.map((d) => d.day);
+  const kinds = [
+    ["quiz", "Quiz", SERIES[2]],
+    ["graph", "Your turn", SERIES[1]],
+    ["practice", "Practice", SERIES[3]],
+  ];
+  return {
+    data: kinds.map(([key, name, color]) => ({
+      type: "bar",
+      name,
+      x,
+      y: days.map((d) => d[key]),
+      marker: { color },
+    })),
+    layout: layoutOf({ yaxis: { gridcolor: GRID, title: { text: "answers" } } }),
+  };
+}
+
+function practiceFigure(skills) {
+  const y = skills.map((s) => s.title || s.skill);
+  return {
+    data: LEVELS.map((level, i) => ({
+      type: "bar",
+      orientation: "h",
+      name: level,
+      y,
+      x: skills.map((s) => s.levels[level]),
+      marker: { color: SERIES[i] },
+    })),
+    layout: layoutOf({
+      height: 80 + 36 * Math.max(1, skills.length),
+      margin: { l: 12, r: 12, t: 12, b: 40 },
+      xaxis: { gridcolor: GRID, title: { text: "learners" } },
+      yaxis: { automargin: true, autorange: "reversed" },
+    }),
+  };
+}
+
+/** A chart in `host`: the figure (drawn on approach) and its text alternative. */
+function chart(host, figure, sentence, plotlyUrl) {
+  uid += 1;
+  const alt = make("p", { id: `dashboard-chart-${uid}`, class: "dashboard-alt" }, sentence);
+  const canvas = make("div", {
+    class: "dashboard-chart",
+    role: "img",
+    "aria-labelledby": alt.id,
+  });
+  host.append(canvas, alt);
+  const draw = (Plotly) => {
+    const { data, layout } = themeFigure(figure, host);
+    Plotly.react(canvas, data, layout, PLOT_CONFIG);
+  };
+  const start = () =>
+    loadPlotly(plotlyUrl)
+      .then((Plotly) => {
+        draw(Plotly);
+        watchColorScheme(() => draw(Plotly));
+        canvas.dataset.plotState = "drawn";
+      })
+      .catch((error) => {
+        console.error(error);
+        canvas.dataset.plotState = "error";
+      });
+  if (!("IntersectionObserver" in window)) return start();
+  const observer = new IntersectionObserver(
+    (entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      observer.disconnect();
+      start();
+    },
+    { rootMargin: "300px 0px" },
+  );
+  observer.observe(canvas);
+}
+
+/** The activity chart. */
+function renderActivity(host, days, plotlyUrl) {
+  host.replaceChildren();
+  if (!days.length) host.append(make("p", {}, activitySentence(days)));
+  else chart(host, activityFigure(days), activitySentence(days), plotlyUrl);
+}
+
+/** The practice chart (the table beside it holds the same numbers). */
+function renderPracticeChart(host, skills, plotlyUrl) {
+  if (skills.length) chart(host, practiceFigure(skills), practiceSentence(skills), plotlyUrl);
+}
+
+export { renderActivity, renderPracticeChart };
