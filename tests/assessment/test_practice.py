@@ -24,6 +24,7 @@ from lessonengine.assessment.practice import (
     skills,
 )
 from lessonengine.assessment.steps import Step
+from lessonengine.content import render_block
 from lessonengine.engine.graph import Graph
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -279,3 +280,14 @@ def gives_away(exercise, feedback):
         return False
     numbers = re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", feedback)
     return any(close(float(n), right) for n in numbers)
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=lambda s: s.id)
+def test_prompts_and_explanations_typeset(skill):
+    """KaTeX reads every formula of 10 exercises of each skill, as the practice page renders
+    them (a TeX error would make the exercise unreadable)."""
+    for seed in range(10):
+        exercise = generate(skill, seed)
+        for text in (exercise.prompt, exercise.explanation):
+            html = render_block(text)
+            assert "katex" in html and "katex-error" not in html, (seed, text)
