@@ -140,6 +140,13 @@ test("a 409 keeps the stored level and marks the exercise answered", () => {
   assert.equal(unreadable.result, undefined);
 });
 
+test("an exercise that could not be fetched drops the shared seed for the next try", () => {
+  const state = initialState(config("skill", [skill("a")], "a"), "?seed=5");
+  const changes = failureChanges(state, { message: "No exercise", status: 400 });
+  assert.equal(changes.seed, null);
+  assert.deepEqual(exerciseRequest({ ...state, ...changes }), {});
+});
+
 test("due dates in words", () => {
   assert.equal(dueText(skill("a")), "No review planned");
   assert.equal(dueText(skill("a", { due: "2026-12-08" })), "Next review 2026-12-08");

@@ -115,6 +115,8 @@ function resultChanges(state, reply) {
 /** A call failed: its message (and the column of an unreadable answer) is shown. */
 function failureChanges(state, error) {
   const changes = { busy: false, error: { message: error.message, column: error.column ?? null } };
+  // No exercise came: the next try asks for a random one, not the same failing seed.
+  if (!state.exercise) changes.seed = null;
   // A second answer (another tab): that answer stands; the level it left is the stored one.
   if (error.status === 409 && error.data?.level && state.exercise) {
     changes.skills = withLevel(state.skills, state.exercise.skill, error.data);

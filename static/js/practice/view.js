@@ -132,7 +132,10 @@ function drawResult(v, state) {
     radio.disabled = answered;
     markChoice(radio, result && !result.conflict ? result : null);
   }
-  v.next.hidden = !answered;
+  // Without an exercise (it could not be fetched), Next is the way to try again.
+  v.next.hidden = !(answered || (error && !state.exercise));
+  if (error && !state.exercise)
+    v.prompt.replaceChildren(element("p", { class: "practice-fallback" }, "No exercise yet."));
 }
 
 /** Draw `state`; `onGraph(host, exercise)` draws an exercise's graph when a new one arrives. */
