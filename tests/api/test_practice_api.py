@@ -1,14 +1,17 @@
 """The practice API: its contract, each error, one promotion under two concurrent answers, and a
 review that falls due when the clock moves on."""
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from lessonengine.assessment.mastery import LEVELS, REVIEW_LADDER, STREAK
 from lessonengine.assessment.practice import MAX_SEED, generate
 from tests.conftest import make_test_app
+from tests.test_postgres import pg_cluster  # noqa: F401 (a fixture)
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -296,15 +299,37 @@ def test_moving_the_clock_makes_the_review_due_and_a_right_review_masters(client
     assert reply["due"] == (clock.now + REVIEW_LADDER[1]).date().isoformat()
 
 
-# --- Two tabs at once --------------------------------------------------------------------------
+# --- Two tabs at once, on SQLite and on PostgreSQL ------------------------------------------------
+
+_databases = itertools.count()
 
 
-def test_two_concurrent_answers_promote_once(app, client, skills):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request, tmp_path, clock):
+    """The app on an empty database of each kind."""
+    config = {"CLOCK": clock, "PRACTICE_ANSWERS_PER_MINUTE": 1000}
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_cluster")
+        name = f"practice_{next(_databases)}"
+        admin = create_engine(url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        config["DATABASE_URL"] = url(name)
+    app = make_test_app(tmp_path, **config)
+    yield app
+    app.extensions["store"].engine.dispose()
+
+
+@pytest.mark.parametrize("tabs_open", [2, 4])
+def test_concurrent_answers_promote_once(any_app, skills, tabs_open, clock):
+    app = any_app
+    client = app.test_client()
     # Familiar with a run of STREAK - 1: the next right answer would make it proficient.
     practise_right(client, skills, "mul-local", STREAK - 1)
     exercise = new_exercise(client, "mul-local", seed=777)
     text = right_answer(skills, exercise)
-    tabs = [app.test_client() for _ in range(2)]
+    tabs = [app.test_client() for _ in range(tabs_open)]
     for tab in tabs:  # the same learner in two tabs: the same cookie
         tab.set_cookie("session", client.get_cookie("session").value)
     start = threading.Barrier(len(tabs))
@@ -319,8 +344,12 @@ def test_two_concurrent_answers_promote_once(app, client, skills):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(statuses) == [200, 409]
+    assert sorted(statuses) == [200] + [409] * (tabs_open - 1)
     rows = [r for r in app.extensions["store"].practice_attempts() if r["seed"] == 777]
     assert len(rows) == 1 and rows[0]["level_after"] == "proficient"
     mastery = app.extensions["store"].mastery(rows[0]["learner"], "mul-local")
     assert mastery.level == "proficient" and mastery.streak == 0
+    # The review date survives the round trip through the database as an aware time.
+    assert mastery.due == clock.now + REVIEW_LADDER[0]
+    clock.forward(days=1)
+    assert level_of(client, "mul-local")["due_now"] is True
