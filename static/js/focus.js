@@ -6,6 +6,9 @@ const CONTROLS =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
   'textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
 
+// How long a Tab on a loading widget waits for its controls (plotly.js on a slow phone link).
+const HOLD_TAB_MS = 8000;
+
 /** The first control inside `element` that a Tab could reach, or null. */
 function firstControl(element) {
   for (const control of element.querySelectorAll(CONTROLS)) {
@@ -26,9 +29,11 @@ function firstControl(element) {
  */
 function holdTabStop(element, label, wake, { readyEvent = null } = {}) {
   let woken = false;
+  let wokenAt = 0;
   element.addEventListener("focusin", function onFocusIn(_event) {
     if (woken) return;
     woken = true;
+    wokenAt = Date.now();
     wake();
   });
   if (firstControl(element)) return;
@@ -37,10 +42,21 @@ function holdTabStop(element, label, wake, { readyEvent = null } = {}) {
   element.setAttribute("aria-label", label);
   element.classList.add("is-tab-stop");
 
+  // A Tab pressed on the stop before its controls exist would jump past them, to whatever
+  // follows the widget: hold it, and the release below moves focus to the first control, where
+  // that Tab would have gone. Not for ever: a widget that failed, or takes too long, lets Tab on.
+  function holdTab(event) {
+    if (event.key !== "Tab" || event.shiftKey || event.target !== element) return;
+    if (element.querySelector(".widget-error") || Date.now() - wokenAt > HOLD_TAB_MS) return;
+    event.preventDefault();
+  }
+  element.addEventListener("keydown", holdTab);
+
   function release() {
     const control = firstControl(element);
     if (!control) return;
     observer?.disconnect();
+    element.removeEventListener("keydown", holdTab);
     const focused = document.activeElement === element;
     element.removeAttribute("tabindex");
     element.removeAttribute("role");

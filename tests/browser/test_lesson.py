@@ -144,6 +144,34 @@ def test_tab_from_the_top_reaches_every_widget_with_focus_in_view(
     assert console_errors == []
 
 
+def test_a_tab_on_a_plot_still_loading_lands_on_its_controls_in_order(page, live_server):
+    """The first Tab onto the plot's stop, pressed before its figure and plotly.js arrive, must
+    not jump past its controls: it waits on the stop, then the controls follow in order."""
+    held = []
+    page.route(re.compile(r"/api/plots/|/vendor/plotly/"), lambda route: held.append(route))
+    open_lesson(page, live_server, width=360, height=780)
+    stop = page.locator('[data-widget="plot"][data-figure="loss-tangent"]')
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("(el) => document.activeElement === el", stop.element_handle()):
+            break
+    expect(stop).to_be_focused()
+    page.keyboard.press("Tab")  # before anything has arrived
+    page.wait_for_timeout(200)
+    expect(stop).to_be_focused()
+    for route in held:
+        route.continue_()
+    page.unroute(re.compile(r"/api/plots/|/vendor/plotly/"))
+    names = []
+    for _ in range(4):
+        page.wait_for_function("() => document.activeElement.matches('input[name]')")
+        names.append(page.evaluate("document.activeElement.name"))
+        box = page.evaluate("document.activeElement.getBoundingClientRect().toJSON()")
+        assert box["top"] >= 0 and box["bottom"] <= 780, f"{names[-1]} out of view: {box}"
+        page.keyboard.press("Tab")
+    assert names == ["w", "x", "b", "y"]
+
+
 def test_widgets_are_tab_stops_before_they_load_and_still_load_lazily(page, live_server):
     requests = []
     page.on("request", lambda request: requests.append(request.url))
@@ -188,6 +216,35 @@ def test_the_contents_list_shows_the_section_being_read(page, live_server):
     color = toc.locator('a[aria-current="location"]').evaluate("(a) => getComputedStyle(a).color")
     muted = toc.locator("a:not([aria-current])").first.evaluate("(a) => getComputedStyle(a).color")
     assert color != muted, "the current section looks different"
+
+
+# The contents list is beside the column from 1200 px (75rem) on; narrower, the page has none.
+@pytest.mark.parametrize("width, height", [(1280, 900), (1200, 640)])
+@pytest.mark.parametrize(
+    "target", ["extending-to-multiple-layers", "quiz", "the-chain-rule-refreshed"]
+)
+def test_a_contents_link_takes_focus_to_its_heading_in_view(
+    page, live_server, console_errors, target, width, height
+):
+    open_lesson(page, live_server, width=width, height=height)
+    link = page.locator(f'nav.toc a[href="#{target}"]')
+    link.focus()
+    page.keyboard.press("Enter")
+    heading = page.locator(f"h2#{target}")
+    expect(heading).to_be_focused()
+    expect(heading).to_have_attribute("tabindex", "-1")  # focusable from script, no tab stop
+    page.wait_for_timeout(800)  # the widgets and sections above it mount and lay out
+    expect(heading).to_be_focused()
+    box = heading.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"heading out of view: {box}"
+    # The next Tab goes on from the section, not from the top of the page.
+    page.keyboard.press("Tab")
+    after = page.evaluate(
+        "(id) => document.getElementById(id).compareDocumentPosition(document.activeElement)",
+        target,
+    )
+    assert after & 4, "focus moved forward from the heading"  # DOCUMENT_POSITION_FOLLOWING
+    assert console_errors == []
 
 
 def test_formulas_fit_the_column_at_1280px(page, live_server):

@@ -229,10 +229,15 @@ async function render(element, _config, plotlyPromise) {
   };
   element.dataset.plotState = "loading";
   try {
-    // The figure's data and plotly.js travel at the same time.
+    // The figure's data and plotly.js travel at the same time. The <figure> and its controls go
+    // up with the data (the smaller of the two), so the keyboard can use them while plotly.js
+    // still loads; the canvas keeps its height meanwhile, so nothing moves when the chart comes.
+    plotlyPromise.catch(() => {}); // awaited below; a failure is handled there
     const values = isNeuron ? getValues() : null;
-    const [Plotly, answer] = await Promise.all([plotlyPromise, firstFigure(figure, values)]);
-    plot.Plotly = Plotly;
+    const answer = await firstFigure(figure, values);
+    buildFigure(plot, answer.data);
+    showValuesInControls(plot, answer.data.values || {});
+    plot.Plotly = await plotlyPromise;
     show(plot, answer.data);
     if (answer.refused) {
       // The engine refuses the neuron's values (set in the graph widget, say): the plot starts
