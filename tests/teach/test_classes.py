@@ -320,3 +320,22 @@ def test_the_leave_button(app, teacher_client, klass):
     assert "You left the class." in student.get("/join").text
     assert learners_of(teacher_client, klass["id"]) == 0
     assert student.post(url, data={"csrf_token": token}).status_code == 404
+
+
+def test_the_class_endpoints_are_documented(app):
+    from tests.api.test_graph_api import api_routes
+    from webapp.api.openapi import build_document
+
+    documented = {
+        (path, method) for path, item in build_document()["paths"].items() for method in item
+    }
+    mine = {
+        (p, m) for p, m in api_routes(app) if p.startswith(("/api/classes", "/api/teach/classes"))
+    }
+    assert {
+        ("/api/classes/join", "post"),
+        ("/api/classes", "get"),
+        ("/api/classes/{class_id}/membership", "delete"),
+        ("/api/teach/classes", "get"),
+        ("/api/teach/classes", "post"),
+    } <= mine & documented
