@@ -46,7 +46,8 @@ def tab_to(page, selector, limit=30, back=None):
 def walk_to(page, target):
     """Move the graph's focus to `target` with the arrow keys, Home and End only (learning the
     moves as a keyboard user would), then select it with Enter."""
-    tab_to(page, f'{WIDGET} .graph-node[tabindex="0"]', back=True)
+    # From wherever the focus is: the page above and below the widget has many tab stops.
+    tab_to(page, f'{WIDGET} .graph-node[tabindex="0"]', limit=300)
     moves = {}  # (node, key) -> node
     paths = {}
     for start in ("End", "Home"):
@@ -179,6 +180,27 @@ def test_the_neuron_backward_pass_by_hand(
     assert "?" not in grads_shown(page).values()
     # The one console line: the browser logging the 400 of the unreadable answer, on purpose.
     assert [e for e in console_errors if "status of 400" not in e] == []
+
+
+def test_show_me_is_there_after_a_reload_for_a_step_tried_before(page, live_server):
+    open_lesson(page, live_server)
+    walk_to(page, "z")
+    show = form(page, "z").locator('[data-action="show-me"]')
+    expect(show).to_be_disabled()  # not tried yet
+    expect(answer(page, "z", "0.5")).not_to_have_attribute("data-note", "correct")
+    expect(show).to_be_enabled()
+    # A reload: nothing answered in this visit, but the server counted the attempt.
+    page.reload()
+    open_lesson(page, live_server)
+    walk_to(page, "z")
+    show = form(page, "z").locator('[data-action="show-me"]')
+    expect(show).to_be_enabled()
+    expect(form(page, "b").locator('[data-action="show-me"]')).to_have_count(0)  # other node
+    show.focus()
+    page.keyboard.press("Enter")
+    expect(form(page, "z").locator(".graph-turn-verdict")).to_have_attribute("data-note", "shown")
+    # A step never tried keeps Show me off after the reload too.
+    expect(form(page, "z", "signal", "b").locator('[data-action="show-me"]')).to_be_disabled()
 
 
 def test_a_fork_and_the_narrow_screen(page, live_server, axe_check, artifacts_dir, console_errors):

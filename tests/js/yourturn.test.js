@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { acceptChanges, initialState, scene } from "../../static/js/graph/model.js";
 import {
   announcement,
+  attemptsAt,
   failureChanges,
   givenFor,
   graphChanges,
@@ -119,6 +120,38 @@ test("progress: found and shown gradients counted per node, restored from the se
   assert.equal(statusOf(turn, grad("y")), "shown");
   assert.equal(statusOf(turn, grad("w")), "open");
   assert.equal(progressText(graph, on()), "0 of 8 gradients found");
+});
+
+test("attempts: restored from the server's counts after a reload, then from each reply", () => {
+  const w = stepKey(grad("w"));
+  const signal = stepKey({ node: "z", quantity: "signal", parent: "b" });
+  // A reload: no reply in this visit, but the server counted 2 attempts at dL/dw.
+  let turn = on(
+    progressChanges({
+      found: [],
+      shown: [],
+      attempted: [
+        { ...grad("w"), attempts: 2 },
+        { node: "z", quantity: "signal", parent: "b", attempts: 1 },
+      ],
+    }),
+  );
+  assert.equal(attemptsAt(turn, w), 2);
+  assert.equal(attemptsAt(turn, signal), 1);
+  assert.equal(attemptsAt(turn, stepKey(grad("b"))), 0); // never tried: Show me stays off
+  // A reply brings its own count and the graph's fresh progress.
+  const reply = {
+    correct: false,
+    note: "sign",
+    feedback: "The size is right but the sign is not.",
+    attempts: 3,
+    progress: { found: [], shown: [], attempted: [{ ...grad("w"), attempts: 3 }] },
+  };
+  turn = { ...turn, ...replyChanges(turn, neuron(), grad("w"), "0.5", reply) };
+  assert.equal(attemptsAt(turn, w), 3);
+  // Another graph starts with nothing counted.
+  assert.equal(attemptsAt({ ...turn, ...graphChanges("other") }, w), 0);
+  assert.equal(attemptsAt(initialTurn({ mode: "yourturn" }), w), 0);
 });
 
 test("the scene hides every gradient not found as ?, never 0, and keeps every value", () => {

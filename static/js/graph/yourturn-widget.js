@@ -6,6 +6,7 @@ import { request } from "../api.js";
 import { nodeTex } from "./format.js";
 import { katexReady, texHtml } from "./tex.js";
 import {
+  attemptsAt,
   failureChanges,
   givenFor,
   graphChanges,
@@ -109,7 +110,7 @@ function createTurn(element, dom, { get, set, select }) {
         status: statusOf(turn, step),
         result,
         busy: turn.busy === key,
-        attempts: result?.attempts || 0,
+        attempts: attemptsAt(turn, key), // stored ones too: Show me after a reload
       };
     });
     const title = node

@@ -21,6 +21,7 @@ function initialTurn(dataset = {}) {
     graphKey: null, // the graph (request body) the progress below belongs to
     found: [], // step keys answered right
     shown: [], // step keys revealed by Show me (and not found)
+    attempts: {}, // step key -> this learner's attempts there (from the server, across reloads)
     results: {}, // step key -> the last reply (or {error}) for that step
     busy: null, // the step key being graded
     given: {}, // node id -> the student's last readable answer for its grad
@@ -86,18 +87,29 @@ function statusOf(turn, step) {
   return turn.shown.includes(key) ? "shown" : "open";
 }
 
-/** The changes a progress answer ({found, shown}) brings. */
+/** The changes a progress answer ({found, shown, attempted}) brings. */
 function progressChanges(progress) {
   const found = (progress.found || []).map(stepKey);
   const shown = (progress.shown || []).map(stepKey).filter((k) => !found.includes(k));
-  return { found, shown };
+  const attempts = Object.fromEntries(
+    (progress.attempted || []).map((step) => [stepKey(step), step.attempts]),
+  );
+  return { found, shown, attempts };
 }
+
+/**
+ * The learner's attempts at a step: the last reply's count, else the stored one (a reload),
+ * so Show me is there for a step tried before this visit.
+ */
+const attemptsAt = (turn, key) =>
+  Math.max(turn.results[key]?.attempts || 0, turn.attempts?.[key] || 0);
 
 /** The changes of moving to another graph (or other values): nothing carried over. */
 const graphChanges = (graphKey) => ({
   graphKey,
   found: [],
   shown: [],
+  attempts: {},
   results: {},
   busy: null,
   given: {},
@@ -202,6 +214,7 @@ function turnScene(base, turn) {
 
 export {
   announcement,
+  attemptsAt,
   failureChanges,
   givenFor,
   graphChanges,
