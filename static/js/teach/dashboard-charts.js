@@ -79,7 +79,7 @@ function chart(host, figure, sentence, plotlyUrl) {
   });
   host.append(canvas, alt);
   const draw = (Plotly) => {
-    const { data, layout } = themeFigure(figure, host);
+    const { data, layout } = themeFigure(figure, canvas);
     Plotly.react(canvas, data, layout, PLOT_CONFIG);
   };
   const start = () =>

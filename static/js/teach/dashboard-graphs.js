@@ -4,11 +4,25 @@
 import { request } from "../api.js";
 import { element as make } from "../dom.js";
 import { buildView, createView, drawView, focusNode } from "../graph/view.js";
-import { graphScene, nodeDetails, nodeSummaries, percent } from "./dashboard-model.js";
+import { graphScene, nodeCaption, nodeDetails, nodeSummaries, percent } from "./dashboard-model.js";
+
+/** Room under the lowest nodes for their caption (the view's margin holds a focus ring only). */
+function roomForCaptions(view) {
+  const box = view.svg.getAttribute("viewBox");
+  if (!box || view.svg.dataset.captioned === box) return;
+  const [x, y, w, h] = box.split(" ").map(Number);
+  const taller = `${x} ${y} ${w} ${h + 22}`;
+  view.svg.setAttribute("viewBox", taller);
+  view.svg.dataset.captioned = taller;
+}
 
 /** One preset's figure in `host`: heading, graph and the selected node's details. */
 function mountGraph(host, preset, steps) {
-  const section = make("section", { class: "dashboard-graph", "data-graph": preset.id });
+  // graph-widget: the colours and type of the lesson's widget (graph.css), dark mode included.
+  const section = make("section", {
+    class: "dashboard-graph graph-widget",
+    "data-graph": preset.id,
+  });
   const heading = make("h3", { id: `graph-${preset.id}-title` }, preset.title);
   const canvas = make("div", { class: "graph-canvas" });
   const details = make("div", { class: "dashboard-node", "aria-live": "polite" });
@@ -40,13 +54,14 @@ function mountGraph(host, preset, steps) {
   function draw() {
     if (!state.graph) return;
     buildView(view, state.graph.nodes, state.graph.output);
+    roomForCaptions(view);
     drawView(view, graphScene(state.graph, summaries, state.selected, state.focused));
     for (const [id, item] of view.nodes) {
       const summary = summaries.get(id);
       item.node.dataset.wrong = String(summary ? summary.level : 0);
       // The view names the node by its value and gradient; the teacher also hears the share.
-      const label = item.node.getAttribute("aria-label").split(". ")[0];
-      item.node.setAttribute("aria-label", `${label}. ${item.check.textContent}`);
+      const label = item.node.getAttribute("aria-label");
+      item.node.setAttribute("aria-label", `${label}. ${nodeCaption(summary)}`);
     }
   }
 

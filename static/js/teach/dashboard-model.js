@@ -109,8 +109,12 @@ function nodeCaption(summary) {
 
 /** What the graph view draws (view.js's scene): values and gradients, selection, a caption per node. */
 function graphScene(graph, summaries, selected, focused) {
+  // A caption under the nodes students tried; the others stay quiet (their names say it).
   const checks = new Map(
-    graph.nodes.map((n) => [n.id, { text: nodeCaption(summaries.get(n.id)), bad: false }]),
+    graph.nodes.map((n) => {
+      const summary = summaries.get(n.id);
+      return [n.id, { text: summary?.attempts ? nodeCaption(summary) : "", bad: false }];
+    }),
   );
   return {
     nodes: graph.nodes,

@@ -1,0 +1,143 @@
+"""A class's dashboard in a real Chromium: a student's answers show up, the quiz table sorts by
+keyboard, a node of the graph is selected by keyboard and lists its notes; axe finds nothing;
+screenshots at 360 and 1280 px, light and dark."""
+
+import contextlib
+
+import pytest
+
+from tests.teach.conftest import PASSWORD
+from webapp.teach.auth import hash_password
+from webapp.teach.store import DuplicateTeacher
+
+EMAIL = "dashboard-teacher@example.org"
+LESSON = "chain-rule-in-networks"
+
+
+@pytest.fixture(scope="module")
+def teacher(live_app):
+    with live_app.app_context(), contextlib.suppress(DuplicateTeacher):
+        live_app.extensions["store"].create_teacher(EMAIL, hash_password(PASSWORD))
+    return EMAIL
+
+
+@pytest.fixture
+def dashboard(page, browser, live_server, teacher):
+    """Log in, create a class; two students join it and answer. Yields the dashboard's URL."""
+    page.goto(live_server + "/teach/login")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    created = page.request.post(
+        live_server + "/api/teach/classes",
+        data={"name": "Thursday group"},
+        headers={"X-CSRFToken": token},
+    )
+    assert created.status == 201
+    klass = created.json()
+    for nickname, choice, answer in (("Kim", "b", "0.5"), ("Lee", "c", "-0.498")):
+        context = browser.new_context()
+        try:
+            student = context.request
+            body = {"code": klass["code"], "nickname": nickname}
+            joined = student.post(live_server + "/api/classes/join", data=body)
+            assert joined.status == 200
+            url = f"{live_server}/api/lessons/{LESSON}/quiz/neuron-dw/answer"
+            assert student.post(url, data={"choice": choice}).status == 200
+            step = {"preset": "neuron", "node": "w", "quantity": "grad", "answer": answer}
+            assert student.post(live_server + "/api/graph/answer", data=step).status == 200
+        finally:
+            context.close()
+    return f"{live_server}/teach/classes/{klass['id']}"
+
+
+def tab_to(page, selector, presses=120):
+    """Press Tab until `selector` has the focus, checking that the focus is visible."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            # An outline, or for a graph node its ring (graph.css draws it inside the SVG).
+            visible = page.evaluate(
+                """() => {
+                  const el = document.activeElement;
+                  const ring = el.querySelector(":scope > .graph-node-ring");
+                  if (ring) return getComputedStyle(ring).strokeWidth === "3px";
+                  return getComputedStyle(el).outlineStyle !== "none";
+                }"""
+            )
+            assert visible, f"{selector} has no visible focus"
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def open_dashboard(page, url):
+    page.goto(url)
+    page.wait_for_selector("[data-dashboard][data-state='ready']")
+
+
+def test_the_dashboard_by_keyboard(page, dashboard, console_errors):
+    open_dashboard(page, dashboard)
+    assert page.get_by_role("heading", name="Thursday group", level=1).is_visible()
+    assert page.locator("[data-fact='learners']").inner_text() == "2"
+    # The quiz: Kim's wrong answer (b) and Lee's right one (c) are counted.
+    row = page.locator("tr[data-row='neuron-dw']")
+    assert row.locator("[data-column='answered']").inner_text() == "2"
+    assert row.locator("[data-column='facility']").inner_text() == "50 %"
+    assert row.locator("li[data-choice='b'] b").inner_text() == "1"
+    assert row.locator("li[data-choice='c'] b").inner_text() == "1"
+
+    # Sort by facility with the keyboard: ascending, then descending.
+    header = page.locator("th:has(button[data-sort='facility'])")
+    assert header.get_attribute("aria-sort") == "none"
+    tab_to(page, "button[data-sort='facility']")
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "ascending"
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    facilities = page.locator("[data-part='quiz'] tbody [data-column='facility']").all_inner_texts()
+    values = [int(t.rstrip(" %")) for t in facilities if t != "—"]
+    assert values == sorted(values, reverse=True)
+    assert page.evaluate("() => document.activeElement.dataset.sort") == "facility"
+
+    # The neuron's graph: w is coloured (both first tries were... one wrong of two), and
+    # selecting it by keyboard lists the note of Kim's wrong answer.
+    neuron = page.locator("[data-graph='neuron']")
+    w = neuron.locator("[data-node='w']")
+    assert w.get_attribute("data-wrong") == "3"  # 50 % wrong: the 50-75 % band
+    assert "50 % wrong of 2 first tries" in w.get_attribute("aria-label")
+    tab_to(page, "[data-graph='neuron'] .graph-node")
+    for _ in range(8):
+        if page.evaluate("() => document.activeElement.dataset.node") == "w":
+            break
+        page.keyboard.press("Home")
+    assert page.evaluate("() => document.activeElement.dataset.node") == "w"
+    page.keyboard.press("Enter")
+    details = neuron.locator(".dashboard-node")
+    assert "50 % wrong of 2 first tries" in details.locator("h4").inner_text()
+    notes = details.locator("li[data-note]")
+    assert notes.count() == 1 and notes.first.inner_text().endswith(": 1")
+    assert w.get_attribute("aria-pressed") == "true"
+    assert console_errors == []
+
+
+def test_no_axe_violations_and_screenshots(page, dashboard, axe_check, artifacts_dir):
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            open_dashboard(page, dashboard)
+            # Scroll through so the charts load (plotly comes on approach), then check.
+            page.locator("[data-part='practice']").scroll_into_view_if_needed()
+            page.locator("[data-part='activity']").scroll_into_view_if_needed()
+            page.wait_for_selector(".dashboard-chart[data-plot-state='drawn']")
+            axe_check(page, f"on the dashboard ({scheme}, {width} px)")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"the dashboard is {overflow} px too wide at {width}"
+            name = f"teach-dashboard-{width}-{scheme}"
+            page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
+            # Each part on its own too, readable without zooming into a very tall page.
+            for part in ("quiz", "graphs", "practice"):
+                section = page.locator(f"section:has([data-part='{part}'])")
+                section.screenshot(path=str(artifacts_dir / f"{name}-{part}.png"))
