@@ -157,6 +157,10 @@ function skillRow(skill) {
   };
 }
 
+const counted = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const dayLine = (d) =>
+  `${d.day}, ${counted(d.answers, "answer")} by ${counted(d.learners, "learner")}`;
+
 /** The activity chart's text alternative: the total, the busiest day, the latest day. */
 function activitySentence(days) {
   if (!days.length) return "No answers yet.";
@@ -164,9 +168,8 @@ function activitySentence(days) {
   const busiest = days.reduce((a, b) => (b.answers > a.answers ? b : a));
   const last = days[days.length - 1];
   return (
-    `${total} answers over ${days.length} ${days.length === 1 ? "day" : "days"}, from ${days[0].day} to ${last.day}. ` +
-    `Busiest: ${busiest.day}, ${busiest.answers} answers by ${busiest.learners} learners. ` +
-    `Latest: ${last.day}, ${last.answers} answers by ${last.learners} learners.`
+    `${counted(total, "answer")} over ${counted(days.length, "day")}, from ${days[0].day} to ` +
+    `${last.day}. Busiest: ${dayLine(busiest)}. Latest: ${dayLine(last)}.`
   );
 }
 
