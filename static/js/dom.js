@@ -25,4 +25,14 @@ function svgElement(name, attributes = {}, parent = null) {
   return parent ? parent.appendChild(node) : node;
 }
 
-export { element, svgElement };
+/**
+ * Make a button unavailable (or available again) without `disabled`: a disabled button drops the
+ * keyboard focus to the page, and a student who pressed it would lose their place and the focus
+ * ring. It keeps the focus and says aria-disabled; `available` tells its handlers to ignore it.
+ */
+const setUnavailable = (button, off) => button.setAttribute("aria-disabled", String(Boolean(off)));
+
+/** May this button act (see setUnavailable)? */
+const available = (button) => button.getAttribute("aria-disabled") !== "true";
+
+export { available, element, setUnavailable, svgElement };

@@ -1,9 +1,19 @@
-"""The graph widget on a student's screen: a descent step, every preset fitted, tap targets."""
+"""The graph widget on a student's screen: a descent step, every preset fitted, tap targets, and
+the keyboard's focus ring kept whole and in view."""
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_graph_widget import WIDGET, engine, node, open_lesson, open_node, raw
+from tests.browser.scrolling import bring_into_view
+from tests.browser.test_graph_widget import (
+    LESSON_URL,
+    WIDGET,
+    engine,
+    node,
+    open_lesson,
+    open_node,
+    raw,
+)
 
 
 def test_a_descent_step_lowers_the_loss_as_the_gradient_predicts(
@@ -108,3 +118,105 @@ def test_tap_targets_are_large_enough_on_a_phone(page, live_server):
              .map(([name, r]) => `${name} ${r.width.toFixed(0)}x${r.height.toFixed(0)}`)"""
     )
     assert small == []
+
+
+# Where a focused node's indicator paints, in page pixels: the ring rectangle with half its stroke,
+# and the node's CSS outline if it has one; and the SVG's box, which clips what is outside it.
+FOCUS_EXTENT_JS = """(el) => {
+  const svg = el.ownerSVGElement, ring = el.querySelector('.graph-node-ring');
+  const style = getComputedStyle(ring), own = getComputedStyle(el);
+  const half = (parseFloat(style.strokeWidth) * svg.getScreenCTM().a) / 2;
+  const grow = (r, by) => [r.left - by, r.top - by, r.right + by, r.bottom + by];
+  const boxes = [grow(ring.getBoundingClientRect(), half)];
+  if (own.outlineStyle !== 'none' && parseFloat(own.outlineWidth) > 0)
+    boxes.push(grow(el.getBoundingClientRect(),
+      parseFloat(own.outlineOffset) + parseFloat(own.outlineWidth)));
+  const c = svg.getBoundingClientRect();
+  return { visible: el.matches(':focus-visible'), stroke: style.stroke, boxes,
+           clip: [c.left, c.top, c.right, c.bottom] };
+}"""
+
+
+def test_every_node_focus_ring_is_whole_at_360_px(page, live_server, live_app):
+    open_lesson(page, live_server, width=360)
+    presets = live_app.test_client().get("/api/presets").get_json()["presets"]
+    for preset in presets:
+        page.locator(f"{WIDGET} .graph-preset").select_option(preset["id"])
+        ids = [n["id"] for n in engine(live_app, "graph", {"preset": preset["id"]})["nodes"]]
+        node(page, ids[-1]).wait_for()
+        for node_id in ids:
+            node(page, node_id).focus()
+            page.keyboard.press("ArrowLeft")  # a keyboard move: the ring shows (:focus-visible)
+            focused = page.locator(f"{WIDGET} [data-node]:focus")
+            seen = focused.evaluate(FOCUS_EXTENT_JS)
+            where = (preset["id"], focused.get_attribute("data-node"))
+            assert seen["visible"] and seen["stroke"] not in ("none", ""), where
+            left, top, right, bottom = seen["clip"]
+            for box in seen["boxes"]:
+                assert box[0] >= left - 0.5 and box[2] <= right + 0.5, (where, box, seen["clip"])
+                assert box[1] >= top - 0.5 and box[3] <= bottom + 0.5, (where, box, seen["clip"])
+
+
+def focus_ring(page):
+    """The focused element's data-action, whether it shows the focus ring, and the ring's width."""
+    return page.evaluate(
+        """() => { const el = document.activeElement, style = getComputedStyle(el);
+             return [el.dataset.action ?? null, el.matches(':focus-visible'),
+                     style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth)]; }"""
+    )
+
+
+def test_buttons_pressed_with_enter_keep_the_focus_ring(page, live_server):
+    open_lesson(page, live_server, width=360)
+    log = page.locator(f"{WIDGET} .graph-descent-log li")
+    page.locator(f'{WIDGET} [data-input="descent-steps"]').fill("3")
+    page.keyboard.press("Tab")  # to the descent step button
+    assert focus_ring(page) == ["descent-step", True, 3]
+    page.keyboard.press("Enter")
+    expect(log).to_have_count(3)
+    expect(page.locator(f'{WIDGET} [data-action="descent-step"]')).to_be_enabled()
+    # The button ran its steps with the focus on it, and it still has it: Enter goes again.
+    assert focus_ring(page) == ["descent-step", True, 3]
+    page.keyboard.press("Enter")
+    expect(log).to_have_count(6)
+    assert focus_ring(page) == ["descent-step", True, 3]
+    # The kind: Forward step at the end of the forward pass, no longer available, keeps it too.
+    forward = page.locator(f'{WIDGET} [data-action="forward"]')
+    page.locator(f'{WIDGET} [data-action="reset"]').focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert focus_ring(page) == ["forward", True, 3]
+    for _ in range(len(page.locator(f"{WIDGET} [data-node]").all())):
+        page.keyboard.press("Enter")
+    expect(forward).to_be_disabled()  # aria-disabled: it keeps the focus
+    assert focus_ring(page) == ["forward", True, 3]
+    counter = page.locator(f"{WIDGET} .graph-steps .graph-note")
+    before = counter.text_content()
+    page.keyboard.press("Enter")  # unavailable: nothing happens
+    expect(counter).to_have_text(before)
+
+
+def test_the_answer_field_scrolls_clear_of_the_window_edge(page, live_server):
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(live_server + LESSON_URL)
+    bring_into_view(page.locator(WIDGET))
+    page.locator(f'{WIDGET} form[data-step-node="w"]').wait_for()  # the lesson opens Your turn
+    node(page, "L").focus()
+    page.keyboard.press("Enter")
+    field = page.locator(
+        f'{WIDGET} form[data-step-node="L"][data-quantity="grad"] [data-input="answer"]'
+    )
+    field.wait_for()
+    # The field half below the window's bottom edge, as a student scrolling down leaves it.
+    field.evaluate("(f) => window.scrollBy(0, f.getBoundingClientRect().top - innerHeight + 20)")
+    node(page, "L").evaluate("(n) => n.focus({ preventScroll: true })")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.input") == "answer":
+            break
+    expect(field).to_be_focused()
+    gap = field.evaluate("(f) => innerHeight - f.getBoundingClientRect().bottom")
+    # Its reading and feedback, below it, come into view with it (about 9 rem).
+    assert gap >= 6 * 16, gap

@@ -1,6 +1,6 @@
 // The controls: preset picker, inputs (a number field and a slider, or a grid for a vector or a
 // matrix), the step / play / reset buttons and the gradient-check switch.
-import { element as make } from "../dom.js";
+import { available, element as make, setUnavailable } from "../dom.js";
 
 let uid = 0;
 
@@ -42,7 +42,7 @@ function createControls(parts, handlers) {
     );
     c.buttons[action] = button;
     button.append(make("kbd", { "aria-hidden": "true" }, key));
-    button.addEventListener("click", () => handlers.onStep(action));
+    button.addEventListener("click", () => available(button) && handlers.onStep(action));
     bar.append(button);
   }
   c.counter = make("p", { class: "graph-note" });
@@ -198,8 +198,9 @@ function drawControls(c, view) {
   const { cursor, total, playing } = view.steps;
   const n = total / 2;
   const done = cursor === null || cursor >= total;
-  c.buttons.forward.disabled = !done && cursor >= n;
-  c.buttons.backward.disabled = !done && cursor < n;
+  // The button pressed last keeps the focus when its pass is over.
+  setUnavailable(c.buttons.forward, !done && cursor >= n);
+  setUnavailable(c.buttons.backward, !done && cursor < n);
   c.buttons.play.firstChild.textContent = playing ? "Pause " : "Play backward ";
   c.buttons.play.setAttribute("aria-pressed", playing);
   c.counter.textContent = done

@@ -1,6 +1,6 @@
 // The gradient-descent controls: a learning rate, how many steps, the step button, and the loss
 // after each step. The widget computes the step (model.js) and asks the engine for the new loss.
-import { element as make } from "../dom.js";
+import { available, element as make, setUnavailable } from "../dom.js";
 import { formatNumber as f } from "./format.js";
 import { texHtml } from "./tex.js";
 
@@ -61,7 +61,7 @@ function createDescent(container, handlers) {
     class: "graph-button",
     "data-action": "descent-step",
   });
-  d.button.addEventListener("click", () => handlers.onDescent());
+  d.button.addEventListener("click", () => available(d.button) && handlers.onDescent());
   row.append(d.button);
   d.log = make("ol", { class: "graph-descent-log", "aria-live": "polite" });
   container.setAttribute("aria-labelledby", heading.id);
@@ -86,7 +86,7 @@ function drawDescent(d, view) {
   show(d.steps.input, view.steps);
   d.button.textContent =
     view.steps > 1 ? `Take ${view.steps} descent steps` : "Take a descent step";
-  d.button.disabled = view.busy;
+  setUnavailable(d.button, view.busy); // the focus stays on it while the steps run
   const items = view.log.map(
     (e) =>
       `Step ${e.step}: loss ${f(e.before)} → ${f(e.after)}${e.after > e.before ? " (it went up: try a smaller η)" : ""}`,

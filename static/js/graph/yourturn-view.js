@@ -2,7 +2,7 @@
 // how the answer was read, Check, Show me, the feedback and the hint), the progress line and a
 // live region. It builds a node's forms once (typed text survives every draw) and only draws the
 // model it is given; the wiring (yourturn-widget.js) talks to the server.
-import { element as make } from "../dom.js";
+import { available, element as make, setUnavailable } from "../dom.js";
 import { esc, texHtml } from "./tex.js";
 import { valueText } from "./yourturn.js";
 
@@ -52,9 +52,9 @@ function stepForm(tv, item, index) {
   const show = form.querySelector('[data-action="show-me"]');
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    tv.handlers.onCheck(item.step, input.value);
+    if (available(parts.check)) tv.handlers.onCheck(item.step, input.value);
   });
-  show.addEventListener("click", () => tv.handlers.onShow(item.step));
+  show.addEventListener("click", () => available(show) && tv.handlers.onShow(item.step));
   // Before Check: the text as typed; after, the server's reading of it (typeset).
   input.addEventListener("input", () => {
     read.dataset.typed = "true";
@@ -128,8 +128,8 @@ function drawTurnView(tv, model) {
     if (!parts) continue;
     parts.form.dataset.status = item.status;
     parts.form.dataset.replies = String(item.result?.n || 0);
-    parts.check.disabled = item.busy;
-    parts.show.disabled = item.busy || !item.attempts || item.status !== "open";
+    setUnavailable(parts.check, item.busy);
+    setUnavailable(parts.show, item.busy || !item.attempts || item.status !== "open");
     parts.form.setAttribute("aria-busy", String(item.busy));
     const html = feedbackHtml(item.result);
     if (html !== parts.html) {
