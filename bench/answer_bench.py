@@ -18,7 +18,6 @@ within 100 ms.
 
 import argparse
 import json
-import os
 import sys
 import time
 import urllib.error
@@ -27,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_bench import request, run_wrk  # noqa: E402
+from common import load_line, throughput_misses, verdict  # noqa: E402
 from server import serve  # noqa: E402
 from wrk import ensure_wrk  # noqa: E402
 
@@ -82,7 +82,7 @@ def main():
     args = parser.parse_args()
     duration = max(1, min(args.duration, 60))
     wrk = ensure_wrk()
-    load_before = os.getloadavg()[0]
+    load_before = load_line()
     with serve(workers=2, config=UNLIMITED) as server:
         base = server.url
         for _name, method, path, body in TARGETS:
@@ -99,7 +99,7 @@ def main():
             )
             for label, text in HOSTILE.items()
         }
-    print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
+    print(f"\n{load_before}")
     print(
         f"gunicorn 2 workers, wrk 2 threads / {args.connections} connections, {duration} s each\n"
     )
@@ -115,23 +115,15 @@ def main():
             f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
             f"{p99:.2f} | {errors} |"
         )
-        if name != "ping":
-            if ratio < MIN_RATIO:
-                failures.append(f"{name}: {ratio:.0%} of ping, target {MIN_RATIO:.0%}")
-            if p99 >= MAX_P99_MS:
-                failures.append(f"{name}: p99 {p99:.1f} ms, target under {MAX_P99_MS:.0f} ms")
-        if errors:
-            failures.append(f"{name}: {errors} errors")
+        target = name != "ping"
+        limits = (MIN_RATIO, MAX_P99_MS) if target else (None, None)
+        failures += throughput_misses(name, ratio, limits[0], p99, limits[1], errors)
     print("\n| hostile answer | status | ms |\n| --- | ---: | ---: |")
     for label, (status, ms) in hostile.items():
         print(f"| {label} | {status} | {ms:.1f} |")
         if status != 400 or ms >= MAX_HOSTILE_MS:
             failures.append(f"hostile {label}: {status} in {ms:.0f} ms")
-    if failures:
-        print("\nmissed targets:\n  " + "\n  ".join(failures))
-        return 1
-    print("\nall targets met")
-    return 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":

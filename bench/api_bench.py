@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_line, throughput_misses, verdict  # noqa: E402
 from server import rss_mb, serve  # noqa: E402
 from wrk import ensure_wrk  # noqa: E402
 
@@ -126,7 +127,7 @@ def main():
     duration = max(1, min(args.duration, 60))
     rounds_asked = max(1, min(args.rounds, 5))
     wrk = ensure_wrk()
-    load_before = os.getloadavg()[0]
+    load_before = load_line()
     env = {"LESSONENGINE_CACHE": "0" if args.no_cache else "1"}
     recycling = () if args.max_requests is None else ("--max-requests", str(args.max_requests))
     with serve(workers=args.workers, env=env, args=recycling) as server:
@@ -169,7 +170,7 @@ def main():
             results[name][key] = sum(run[key] for run in runs)
     cache = "off" if args.no_cache else "on"
     recycle = "from gunicorn.conf.py" if args.max_requests is None else args.max_requests
-    print(f"\nload average (1 min) before the run: {load_before:.1f} on {os.cpu_count()} cores")
+    print(f"\n{load_before}")
     print(
         f"gunicorn {args.workers} gthread workers, wrk {args.threads} threads / "
         f"{args.connections} connections, {duration} s per target, engine cache {cache}, "
@@ -186,23 +187,14 @@ def main():
             f"| {name} | {result['rps']:,.0f} | {ratio:.0%} | {result['p50_us'] / 1000:.2f} | "
             f"{p99:.2f} | {errors} | {result['cpu_us']:.0f} |"
         )
-        if name in MIN_RATIO and ratio < MIN_RATIO[name]:
-            failures.append(f"{name}: {ratio:.0%} of ping, target {MIN_RATIO[name]:.0%}")
-        if p99 >= MAX_P99_MS:
-            failures.append(f"{name}: p99 {p99:.1f} ms, target under {MAX_P99_MS:.0f} ms")
-        if errors:
-            failures.append(f"{name}: {errors} errors")
+        failures += throughput_misses(name, ratio, MIN_RATIO.get(name), p99, MAX_P99_MS, errors)
     print("\nworker RSS after warm-up: " + ", ".join(f"{mb:.1f} MB" for mb in rss_before.values()))
     print("worker RSS afterwards:   " + ", ".join(f"{mb:.1f} MB" for mb in rss.values()))
     failures += [f"worker {pid}: {mb:.1f} MB" for pid, mb in rss.items() if mb >= MAX_RSS_MB]
     if any(result["restarts"] for result in results.values()):
         print("\nworkers were replaced during the run; gunicorn's log:")
         print(server_log[-3000:])
-    if failures:
-        print("\nmissed targets:\n  " + "\n  ".join(failures))
-        return 1
-    print("\nall targets met")
-    return 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":

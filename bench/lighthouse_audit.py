@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import verdict  # noqa: E402
 from server import ROOT, serve  # noqa: E402
 
 LIGHTHOUSE_DIR = Path(__file__).resolve().parent / "lighthouse"
@@ -92,8 +93,7 @@ def main() -> int:
     ]
     if failing:
         print("  failing audits:\n    " + "\n    ".join(failing[:15]))
-    print("all targets met" if ok else "SOME TARGETS MISSED")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sqlite3
 import sys
 
 import wrk
+from common import verdict
 from server import rss_mb, serve
 
 LESSON = "chain-rule-in-networks"
@@ -108,8 +109,7 @@ def main() -> int:
         and stored >= acknowledged
         and integrity == "ok"
     )
-    print("all targets met" if ok else "SOME TARGETS MISSED")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":
