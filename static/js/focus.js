@@ -105,4 +105,18 @@ function keepFocusInView(root) {
   observer.observe(root);
 }
 
-export { firstControl, holdTabStop, keepFocusInView };
+/**
+ * Click handler of an in-page link (href="#id"): following it scrolls to its target but leaves
+ * focus on <body> when the target (a heading) is not focusable. Make the target focusable from
+ * script only (tabindex -1) and focus it once the browser has scrolled, so the next Tab goes on
+ * from there; keepFocusInView keeps it in view while the content above it lays out.
+ */
+function focusLinkTarget(event) {
+  const hash = event.currentTarget.hash;
+  const target = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
+  if (!target) return;
+  if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  requestAnimationFrame(() => target.focus({ preventScroll: true }));
+}
+
+export { firstControl, focusLinkTarget, holdTabStop, keepFocusInView };

@@ -1,6 +1,7 @@
 // The contents list shows which section is being read: its link carries aria-current="location"
 // (CSS draws it), the last section whose top has passed the upper third of the window. A link
 // followed takes focus to its section's heading, so the next Tab goes on from there.
+import { focusLinkTarget } from "./focus.js";
 
 /** Follow the reader's place in the sections of the page and mark it in the list `nav`. */
 function mount(nav, _config) {
@@ -37,19 +38,7 @@ function mount(nav, _config) {
     requestAnimationFrame(update);
   }
 
-  /**
-   * Following a link scrolls to the heading but leaves focus on <body> (a heading is not
-   * focusable): make it focusable from script only and focus it once the browser has scrolled.
-   * focus.js keeps it in view while the sections above it lay out.
-   */
-  function onFollow(event) {
-    const heading = document.getElementById(decodeURIComponent(event.currentTarget.hash.slice(1)));
-    if (!heading) return;
-    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
-    requestAnimationFrame(() => heading.focus({ preventScroll: true }));
-  }
-
-  for (const link of links.values()) link.addEventListener("click", onFollow);
+  for (const link of links.values()) link.addEventListener("click", focusLinkTarget);
   window.addEventListener("scroll", onScroll, { passive: true });
   window.addEventListener("resize", onScroll, { passive: true });
   update();

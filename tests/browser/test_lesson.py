@@ -247,6 +247,52 @@ def test_a_contents_link_takes_focus_to_its_heading_in_view(
     assert console_errors == []
 
 
+@pytest.mark.parametrize("width, height", [(1280, 900), (360, 780)])
+def test_the_quizs_reread_link_takes_focus_to_the_section(
+    page, live_server, live_app, console_errors, width, height
+):
+    """From the score, "Reread" a missed question's section: focus lands on its heading, in view."""
+    from lessonengine.assessment.quiz import load_quiz
+    from tests.browser import test_quiz
+
+    source = load_quiz(live_app.extensions["quizzes"]["chain-rule-in-networks"].path)
+    page.set_viewport_size({"width": width, "height": height})
+    test_quiz.open_lesson(page, live_server)
+    test_quiz.finish_with_one_missed(page, source)
+    reread = page.locator(f"{test_quiz.QUIZ} .quiz-missed a.quiz-link")
+    reread.focus()
+    page.keyboard.press("Enter")
+    heading = page.locator("h2#tracing-gradients-through-one-neuron")
+    expect(heading).to_be_focused()
+    page.wait_for_timeout(800)  # what lies above it lays out
+    expect(heading).to_be_focused()
+    box = heading.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"heading out of view: {box}"
+    assert console_errors == []
+
+
+def test_tap_targets_of_the_plots_and_the_quiz_are_24px_at_360px(page, live_server):
+    open_lesson(page, live_server, width=360, height=780)
+    for figure in ("sigmoid", "loss-tangent", "cost"):
+        plot = page.locator(f'[data-widget="plot"][data-figure="{figure}"]')
+        bring_into_view(plot)
+        expect(plot).to_have_attribute("data-plot-state", "ready", timeout=15000)
+    quiz = page.locator('[data-widget="quiz"]')
+    bring_into_view(quiz)
+    quiz.locator("input[type=radio]").first.wait_for()
+    page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+               '[data-widget="plot"] :is(input, button, a, select), '
+               + '[data-widget="quiz"] :is(input, button, a, select), summary')]
+             .filter((e) => e.checkVisibility())
+             .map((e) => [e.name || e.textContent.trim().slice(0, 30), e.getBoundingClientRect()])
+             .filter(([, r]) => r.width < 24 || r.height < 24)
+             .map(([name, r]) => `${name}: ${Math.round(r.width)} x ${Math.round(r.height)}`)"""
+    )
+    assert small == [], f"targets under 24 px: {small}"
+
+
 def test_formulas_fit_the_column_at_1280px(page, live_server):
     open_lesson(page, live_server, width=1280, height=900)
     page.add_style_tag(content=".lesson-section { content-visibility: visible !important; }")

@@ -1,6 +1,7 @@
 // The quiz's markup: built once per round from the server's questions; quiz.js's draw() then only
 // toggles attributes, classes and the text of what the student has answered.
 import { element } from "../dom.js";
+import { focusLinkTarget } from "../focus.js";
 
 /** A span holding HTML the server rendered from the lesson's own content (Markdown and KaTeX). */
 function serverHtml(tag, className, html) {
@@ -132,6 +133,7 @@ function missedLinks(question, number) {
   const heading = question.section ? document.getElementById(question.section) : null;
   if (heading) {
     const read = element("a", { class: "quiz-link", href: `#${question.section}` }, "Reread ");
+    read.addEventListener("click", focusLinkTarget); // focus goes to the section, not to <body>
     read.append(element("span", { class: "quiz-link-title" }, `“${heading.textContent.trim()}”`));
     links.append(read);
   }
