@@ -1,6 +1,7 @@
 """The production server (gunicorn with the project's gunicorn.conf.py) as a child process, for the
 tests that need a real server process and for the benchmarks in bench/."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -96,6 +97,36 @@ class Gunicorn:
                 self.process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def gunicorn_in(folder: Path, **options):
+    """Gunicorn (options as for Gunicorn) on the instance folder `folder/instance`, its log in
+    `folder/server.log`; stopped when the block ends."""
+    server = Gunicorn(folder / "instance", folder / "server.log", **options)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Threads:
+    """Threads around a `with` block: `threads` start on entry; on exit the `stop` event is set
+    and each is joined (for at most `join_seconds`)."""
+
+    join_seconds = 10
+    threads: list[threading.Thread]
+    stop: threading.Event
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=self.join_seconds)
+
+
 def worker_pids(master_pid: int) -> list[int]:
     """The worker processes of a gunicorn master."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
@@ -178,7 +209,7 @@ def raw_connection(base_url: str, timeout: float = 40) -> socket.socket:
     return socket.create_connection((host, int(port)), timeout=timeout)
 
 
-class SlowClients:
+class SlowClients(Threads):
     """`count` clients that trickle requests a byte every `every` seconds, half of them their
     headers and half a body after whole headers (so the app reads it, and answers 408); one cut
     off by the server connects and starts again."""
@@ -214,13 +245,3 @@ class SlowClients:
                     except OSError:
                         self.cut_off += 1
                         break
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *_exc):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=10)

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.servers import Gunicorn
+from tests.servers import gunicorn_in
 
 LESSON = "chain-rule-in-networks"
 JSON = {"Content-Type": "application/json"}
@@ -15,10 +15,8 @@ JSON = {"Content-Type": "application/json"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("bad-input")
-    gunicorn = Gunicorn(tmp / "instance", tmp / "server.log")
-    yield gunicorn.url
-    gunicorn.stop()
+    with gunicorn_in(tmp_path_factory.mktemp("bad-input")) as gunicorn:
+        yield gunicorn.url
 
 
 def nested(depth: int) -> str:

@@ -10,13 +10,13 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.servers import Gunicorn, learner_of, stored_attempts
+from tests.servers import Gunicorn, Threads, learner_of, stored_attempts
 
 LESSON = "chain-rule-in-networks"
 QUIZ = f"/api/lessons/{LESSON}/quiz"
 
 
-class Traffic:
+class Traffic(Threads):
     """Threads sending a mix of page, node-click and quiz-answer requests; 200 answers recorded."""
 
     def __init__(self, base_url: str, threads: int = 6):
@@ -59,15 +59,7 @@ class Traffic:
             except requests.RequestException:
                 time.sleep(0.05)  # a killed worker or master: not acknowledged, try again
 
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *_exc):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=15)
+    join_seconds = 15
 
     def wait_for(self, count: int, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds

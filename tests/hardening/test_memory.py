@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.servers import Gunicorn, rss_mb
+from tests.servers import gunicorn_in, rss_mb
 
 # The README's promise per worker.
 BUDGET_MB = 100
@@ -26,11 +26,9 @@ def amplifying_body(variant: int) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("memory")
     # One worker takes every request, as the one the attack grew.
-    running = Gunicorn(tmp / "instance", tmp / "server.log", workers=1)
-    yield running
-    running.stop()
+    with gunicorn_in(tmp_path_factory.mktemp("memory"), workers=1) as running:
+        yield running
 
 
 def test_the_amplifying_request_fits_the_body_limit():

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.servers import Gunicorn, SlowClients, raw_connection
+from tests.servers import SlowClients, gunicorn_in, raw_connection
 
 pytestmark = pytest.mark.slow  # a gunicorn server process
 
@@ -20,11 +20,9 @@ READ_TIMEOUT, WORKER_TIMEOUT = 5, 30
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("slow")
     # As many workers as `make run` starts on this project's 2-core machines.
-    running = Gunicorn(tmp / "instance", tmp / "server.log", workers=3)
-    yield running
-    running.stop()
+    with gunicorn_in(tmp_path_factory.mktemp("slow"), workers=3) as running:
+        yield running
 
 
 def connect(server) -> socket.socket:
