@@ -284,3 +284,13 @@ def test_the_password_is_neither_stored_nor_logged(tmp_path, caplog):
         assert secret.encode() not in path.read_bytes()
     assert "teacher" in caplog.text  # the login was logged...
     assert secret not in caplog.text  # ...without the password
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/css/site.css", "/", "/lessons/chain-rule-in-networks", "/api/presets"]
+)
+def test_logins_leave_cookie_free_responses_cacheable(client, path):
+    # Flask-Login must not make every response vary by cookie (static files, cached pages).
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")

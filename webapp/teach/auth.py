@@ -254,7 +254,18 @@ def init_app(app: Flask) -> None:
     # CSRF is checked where the teach views ask for it (forms, teacher_api), never app-wide:
     # see the module's docstring.
     config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    login_manager.init_app(app)
+    # Its own context processor loads the user for every template (the course page too), so
+    # templates get the lazy proxy instead: only a page that shows the teacher reads the session.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
+    # Flask-Login's after-request hook reads the session on every response, which makes Flask
+    # add "Vary: Cookie" to static files and the cached pages too: keep it to the teacher's
+    # blueprints, where logins and logouts happen (no remember-me cookie is ever set anyway).
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
+    for blueprint in ("teach", "teach_api"):
+        app.after_request_funcs.setdefault(blueprint, []).append(
+            login_manager._update_remember_cookie
+        )
     csrf.init_app(app)
 
 
