@@ -1,6 +1,9 @@
 // The one way the browser modules call the JSON API: every failure becomes an ApiError whose
 // message is the server's own sentence, shown as it is.
-import { apiUrl } from "./config.js";
+import { config } from "./config.js";
+
+/** The URL of an API path such as "graph/node", under the server's API root. */
+const apiUrl = (path) => config.api.replace(/\/?$/, "/") + path.replace(/^\//, "");
 
 /**
  * A failed call. `status` is the HTTP status (0: no answer); `kind` is "network", "input" (4xx)

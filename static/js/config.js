@@ -3,8 +3,3 @@ const element = document.getElementById("app-config");
 
 /** Settings from the page's JSON block: URLs are never hard-coded in JavaScript. */
 export const config = element ? JSON.parse(element.textContent) : { api: "/api/" };
-
-/** The URL of an API path such as "graph/node", relative to the server's API root. */
-export function apiUrl(path) {
-  return config.api.replace(/\/?$/, "/") + path.replace(/^\//, "");
-}

@@ -5,10 +5,12 @@ import threading
 
 from flask import current_app
 
+from lessonengine.engine.cache import compute
 from lessonengine.engine.ops import OPS
 from lessonengine.engine.presets import compute_preset, preset_list
+from lessonengine.engine.program import MAX_PROGRAM_CHARS
+from lessonengine.engine.views import json_text
 from lessonengine.errors import GraphError, NotFoundError
-from lessonengine.graph import MAX_PROGRAM_CHARS, compute
 from webapp.api import bp
 from webapp.api.openapi import error_responses, json_body, ok, ref
 from webapp.errors import ApiError, read_json
@@ -64,7 +66,7 @@ def graph():
     """Run a program (or a preset) forward and backward; every node and a gradient check."""
     body = read_json()
     with ENGINE_SLOTS:
-        return _json(_graph(body, GRAPH_FIELDS).json_text())
+        return _json(json_text(_graph(body, GRAPH_FIELDS)))
 
 
 @bp.post("/graph/node")
@@ -79,7 +81,7 @@ def graph_node():
     with ENGINE_SLOTS:
         computed = _graph(body, NODE_FIELDS)
         try:
-            return _json(computed.json_text(node))
+            return _json(json_text(computed, node))
         except NotFoundError as exc:
             raise ApiError(404, exc.message) from None
         except GraphError as exc:  # a view too large to send
