@@ -189,6 +189,24 @@ def _sigmoid(z):
 # --- 1. The sigmoid and its derivative ---------------------------------------------------------
 
 
+def _sigmoid_labels(z, a, slope, lo, hi):
+    """The labels of the two marks, each with an arrow, where no curve goes."""
+    a_text, slope_text = f"a = {fmt(a)}", f"a(1 − a) = {fmt(slope)}"
+    gap = 0.04 * (hi - lo)
+    if z < -8 or z > 8:
+        # A z far out (the axis widened to it): both curves are flat there, at 0 or 1, so the
+        # labels sit beside the marks, on the side towards the middle, and the arrows stay short.
+        side, x = ("left", z + gap) if z < 0 else ("right", z - gap)
+        top, low = (0.45, 0.25) if z < 0 else (0.8, 0.2)
+        return [label(z, a, a_text, x, top, side), label(z, slope, slope_text, x, low, side)]
+    # Top left (sigma is below 1/2 there) and the middle of the right side (sigma near 1, its
+    # derivative near 0).
+    return [
+        label(z, a, a_text, lo + 0.02 * (hi - lo), 0.97, "left"),
+        label(z, slope, slope_text, hi - 0.02 * (hi - lo), 0.55, "right"),
+    ]
+
+
 def sigmoid_figure(values):
     """sigma(z) and sigma'(z), the neuron's z marked on both with the engine's a and a(1 - a)."""
     state = neuron(values)
@@ -246,12 +264,7 @@ def sigmoid_figure(values):
                 "line": {"color": muted, "width": 1.5, "dash": "dot"},
             }
         ],
-        annotations=[
-            # Labels where the curves never go: top left (sigma is below 1/2 there) and the
-            # middle of the right side (sigma near 1, its derivative near 0); arrows to the marks.
-            label(z, a, f"a = {fmt(a)}", lo + 0.02 * (hi - lo), 0.97, "left"),
-            label(z, slope, f"a(1 − a) = {fmt(slope)}", hi - 0.02 * (hi - lo), 0.55, "right"),
-        ],
+        annotations=_sigmoid_labels(z, a, slope, lo, hi),
     )
     alt = (
         f"The sigmoid at z = w·x + b = {fmt(z, 2)} is a = {fmt(a)}, and its slope there is "

@@ -411,3 +411,28 @@ def test_the_plots_refuse_exactly_the_labels_the_graph_refuses(page, live_server
             expect(plot(page, "loss-tangent").locator(".plot-alt")).to_contain_text(
                 f"y = {value:.2f}"
             )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width, height", [(360, 780), (1280, 900)])
+def test_screenshots_of_values_past_the_old_ranges_and_a_refused_label(
+    page, live_server, artifacts_dir, width, height, scheme
+):
+    """w = 7, x = -4: the axis widens to the point; y = 3 refused beside the plot."""
+    page.emulate_media(color_scheme=scheme)
+    open_lesson(page, live_server, width=width, height=height)
+    render(page, "sigmoid", "loss-tangent")
+    for name, text in (("w", "7"), ("x", "-4")):
+        control(page, name).fill(text)
+        control(page, name).dispatch_event("change")
+    alt = plot(page, "loss-tangent").locator(".plot-alt")
+    expect(alt).to_contain_text("At w = 7.00 (with x = −4.00")
+    control(page, "y").fill("3")
+    control(page, "y").dispatch_event("change")
+    note = page.locator(f"#{control(page, 'y').get_attribute('aria-describedby')}")
+    expect(note).to_have_text("y must be between 0 and 1; the graph keeps y's last value.")
+    page.wait_for_timeout(300)  # plotly's redraw
+    for figure in ("sigmoid", "loss-tangent"):
+        shot = artifacts_dir / f"plot-{figure}-wide-{width}-{scheme}.png"
+        plot(page, figure).screenshot(path=str(shot))
+        assert shot.stat().st_size > 5_000
