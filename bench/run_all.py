@@ -15,6 +15,10 @@ SCRIPTS = [
     ("mixed load, 64 connections, 30 s (issue 7)", ["load_test.py"]),
     ("/healthz under 10 slow clients (issue 15)", ["slow_clients.py"]),
     ("a cookieless flood against the rate limits (issue 15)", ["flood.py"]),
+    (
+        "the teacher's dashboard, 10,000 learners, SQLite and PostgreSQL (issue 13)",
+        ["teach_bench.py"],
+    ),
 ]
 
 
