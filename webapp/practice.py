@@ -8,7 +8,7 @@ cached; the exercises themselves come from the JSON API (webapp/api/practice.py)
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, current_app, make_response, render_template, url_for
+from flask import Blueprint, Flask, abort, current_app, make_response, render_template
 
 from lessonengine.assessment.mastery import LEVELS, Mastery, is_due
 from lessonengine.assessment.practice import Skill, load_skills
@@ -127,7 +127,6 @@ def _page_config(statuses: list[SkillStatus], mode: str, skill: Skill | None = N
         "skills": [s.as_json() for s in statuses],
         "levels": list(LEVELS),
         "labels": LEVEL_LABELS,
-        "overview": url_for("practice.overview"),
     }
 
 

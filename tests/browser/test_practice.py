@@ -177,6 +177,27 @@ def test_a_choice_exercise_by_keyboard_at_360_px(
     assert console_errors == []
 
 
+def test_every_skill_fits_360_px_with_its_solution_open(
+    page: Page, server, practice_app, axe_check, console_errors
+):
+    """A wide formula scrolls in its own box (with a tab stop), never the page; axe stays at 0."""
+    page.set_viewport_size({"width": 360, "height": 780})
+    for skill in practice_app.extensions["practice_skills"]:
+        page.goto(f"{server}/practice/{skill}?seed=1")
+        wait_for_exercise(page, 1)
+        field = page.locator(ANSWER)
+        if field.is_visible():
+            field.fill("1")
+        else:
+            page.locator('input[name="practice-choice"]').first.check()
+        page.locator('[data-action="check"]').click()
+        page.locator('[data-field="solution"] .katex').first.wait_for()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{skill}: the page is {width} px wide"
+        axe_check(page, f"on {skill} at 360 px, answered")
+    assert console_errors == []
+
+
 def test_an_unknown_skill_is_a_page_that_helps(page: Page, server, axe_check):
     response = page.goto(f"{server}/practice/no-such-skill")
     assert response.status == 404

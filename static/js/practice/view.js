@@ -1,6 +1,7 @@
 // Practice, the view: it only draws the model's state into the page's parts (found by their
 // data-field) and hands the student's actions to the handlers. No fetch here.
 import { element } from "../dom.js";
+import { mount as watchFormulas } from "../formulas.js";
 import { answerHelp, currentSkill, dueText, shareSearch, verdictHead } from "./model.js";
 
 const FIELDS = [
@@ -75,6 +76,7 @@ function drawChoices(v, exercise) {
 function drawExercise(v, state, onGraph) {
   const { exercise } = state;
   v.prompt.innerHTML = exercise.prompt_html; // Markdown and TeX typeset by the server
+  watchFormulas(v.prompt);
   v.number.textContent = state.count;
   const choice = exercise.answer.kind === "choice";
   v.form.hidden = false;
@@ -125,7 +127,10 @@ function drawResult(v, state) {
   }
   const answered = Boolean(result);
   v.solution.hidden = !(result && !result.conflict);
-  if (result && !result.conflict) v.explanation.innerHTML = result.explanation_html;
+  if (result && !result.conflict) {
+    v.explanation.innerHTML = result.explanation_html;
+    watchFormulas(v.explanation);
+  }
   v.check.disabled = answered || state.busy;
   v.input.readOnly = answered;
   for (const radio of v.choices.querySelectorAll("input")) {
