@@ -1,6 +1,7 @@
 """Teacher logins: the form, the session cookie, refusals, the limits, and no password in clear."""
 
 import logging
+import re
 import statistics
 import time
 from pathlib import Path
@@ -294,3 +295,45 @@ def test_logins_leave_cookie_free_responses_cacheable(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def _teacher_routes(app):
+    """(method, URL) of every route under /teach and /api/teach, ids filled in with 1."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/teach", "/api/teach")):
+            continue
+        url = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_every_teacher_route_refuses_a_students_cookie(app, teacher, teacher_client):
+    # The teacher has class 1, so a refusal is not a mere "no such class".
+    token = teacher_token(teacher_client)
+    created = teacher_client.post(
+        "/api/teach/classes", json={"name": "A"}, headers={"X-CSRFToken": token}
+    )
+    assert created.get_json()["id"] == 1
+    student = app.test_client()
+    joined = student.post("/api/classes/join", json={"code": created.get_json()["code"]})
+    assert joined.status_code == 200
+    routes = list(_teacher_routes(app))
+    assert ("GET", "/teach") in routes and ("POST", "/api/teach/classes") in routes
+    for method, url in routes:
+        if url in ("/teach/login", "/teach/logout"):
+            continue
+        response = student.open(url, method=method, json={})
+        if url.startswith("/api/"):
+            assert response.status_code == 401, (method, url)
+        else:
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/teach/login?next="), url
+
+
+def test_the_student_apis_need_no_csrf_token(client):
+    # CSRF is the teach blueprints' alone: the learner's JSON writes work as before.
+    assert client.post("/api/graph", json={"preset": "neuron"}).status_code == 200
+    answer = "/api/lessons/chain-rule-in-networks/quiz/neuron-dw/answer"
+    assert client.post(answer, json={"choice": "a"}).status_code == 200
+    reset = client.post("/api/lessons/chain-rule-in-networks/quiz/reset")
+    assert reset.status_code == 200
