@@ -13,7 +13,8 @@ themselves), and the size of the widget's own JavaScript and CSS as it mounts (w
 what it imports statically, and graph.css; what loads later, Your turn and the playground's
 editor, is listed apart), then stops the server. KaTeX
 itself is loaded before the timed clicks, as it is once a student's pointer or focus reaches the
-widget.
+widget. The lesson opens the graph in Your turn (no engine panel on a click): it is switched off
+first.
 
 Targets (issue 14): median at most 12 ms and p95 at most 25 ms over at least 50 clicks; the
 widget's own JS + CSS under 60 KB uncompressed (KaTeX, vendored and shared with the lesson, not
@@ -118,6 +119,11 @@ def measure(url, clicks, pause_ms, reduced_motion=False):
             widget = page.locator(WIDGET)
             widget.scroll_into_view_if_needed()  # mounts on approach
             widget.locator('[data-node="L"]').wait_for(timeout=15000)
+            # The lesson opens this graph in Your turn, where a click asks the student instead
+            # of showing the engine's panel: the worked panel is what is timed.
+            turn = widget.locator('[data-action="your-turn"]')
+            if turn.is_checked():
+                turn.uncheck()
             widget.hover()  # a student's pointer arriving: KaTeX loads
             page.wait_for_function("() => Boolean(window.katex)", timeout=15000)
             ids = widget.locator("[data-node]").evaluate_all(
