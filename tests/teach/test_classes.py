@@ -339,3 +339,19 @@ def test_the_class_endpoints_are_documented(app):
         ("/api/teach/classes", "get"),
         ("/api/teach/classes", "post"),
     } <= mine & documented
+
+
+def test_every_class_route_is_a_404_for_another_teacher(app, teacher_client):
+    from tests.teach.test_auth import _teacher_routes
+
+    mine = create(teacher_client, "Ann's class").get_json()
+    assert mine["id"] == 1
+    make_teacher(app, "bob@example.org")
+    bob = app.test_client()
+    login(bob, "bob@example.org")
+    routes = [(m, u) for m, u in _teacher_routes(app) if "/classes/1" in u]
+    assert ("GET", "/api/teach/classes/1/stats") in routes
+    for method, url in routes:
+        assert bob.open(url, method=method).status_code == 404, url
+        # The owner gets the class: the 404 above is about ownership, not a bad URL.
+        assert teacher_client.open(url, method=method).status_code == 200, url
