@@ -39,6 +39,9 @@ openapi.SECTIONS.extend(
 
 # A student's classes and the teacher's JSON (webapp/teach), documented beside their routes.
 from webapp.teach import classes as teach_classes  # noqa: E402
+from webapp.teach import dashboard as teach_dashboard  # noqa: E402
 from webapp.teach import join as teach_join  # noqa: E402
 
-openapi.SECTIONS.extend([teach_join.openapi_section, teach_classes.openapi_section])
+openapi.SECTIONS.extend(
+    [teach_join.openapi_section, teach_classes.openapi_section, teach_dashboard.openapi_section]
+)

@@ -196,3 +196,154 @@ def attempts_csv(class_id: int):
     filename = f"class-{class_id}-attempts.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _private(response)
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+
+def openapi_section():
+    """The dashboard's JSON in the OpenAPI document: paths and schemas."""
+    from webapp.api.openapi import error_response, ok, ref
+
+    number_or_null = {"type": ["number", "null"], "minimum": -1, "maximum": 1}
+    counted = {"type": "integer", "minimum": 0}
+    choice = {
+        "type": "object",
+        "required": ["id", "count", "correct"],
+        "properties": {
+            "id": {"type": "string"},
+            "count": {**counted, "description": "First answers in the first round."},
+            "correct": {"type": "boolean"},
+            "share": {"type": ["number", "null"]},
+            "text": {"type": "string", "description": "HTML, as the quiz shows it."},
+            "misconception": {
+                "type": ["string", "null"],
+                "description": "A wrong choice's misconception: its feedback's first sentence.",
+            },
+        },
+    }
+    quiz_item = {
+        "type": "object",
+        "required": ["question", "answered", "facility", "discrimination", "choices"],
+        "properties": {
+            "lesson": {"type": "string"},
+            "question": {"type": "string"},
+            "prompt": {"type": "string"},
+            "answered": counted,
+            "right": counted,
+            "facility": {
+                **number_or_null,
+                "description": "The share whose first answer in their first round was right "
+                "(null under 2 students).",
+            },
+            "discrimination": {
+                **number_or_null,
+                "description": "Point-biserial r between that answer and the first-round "
+                "score on the other questions (null under 2 students or without variance).",
+            },
+            "choices": {"type": "array", "items": choice},
+        },
+    }
+    note = {
+        "type": "object",
+        "required": ["note", "count"],
+        "properties": {"note": {"type": "string"}, "count": counted},
+    }
+    step = {
+        "type": "object",
+        "required": ["graph", "node", "quantity", "attempts", "first_try_correct", "notes"],
+        "properties": {
+            "graph": {"type": "string", "description": "A preset's id, or a graph's hash."},
+            "node": {"type": "string"},
+            "quantity": {"type": "string", "enum": ["grad", "local_grad", "signal"]},
+            "parent": {"type": "string", "description": "Empty for a gradient."},
+            "attempts": {**counted, "description": "Learners who tried the step."},
+            "first_try_correct": {"type": "number", "minimum": 0, "maximum": 1},
+            "wrong_first": counted,
+            "notes": {"type": "array", "items": note},
+        },
+    }
+    levels = {
+        "type": "object",
+        "required": ["new", "attempted", "familiar", "proficient", "mastered"],
+        "properties": dict.fromkeys(
+            ("new", "attempted", "familiar", "proficient", "mastered"), counted
+        ),
+    }
+    skill = {
+        "type": "object",
+        "required": ["skill", "levels"],
+        "properties": {
+            "skill": {"type": "string"},
+            "title": {"type": "string"},
+            "levels": levels,
+            "overdue": {**counted, "description": "Reviews past their due time."},
+        },
+    }
+    schemas = {
+        "ClassStats": {
+            "type": "object",
+            "required": ["class", "quiz", "nodes", "skills"],
+            "properties": {
+                "class": {
+                    "type": "object",
+                    "required": ["id", "name", "learners"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "learners": counted,
+                    },
+                },
+                "quiz": {"type": "array", "items": quiz_item},
+                "nodes": {"type": "array", "items": step},
+                "skills": {"type": "array", "items": skill},
+            },
+        },
+        "ClassActivity": {
+            "type": "object",
+            "required": ["class", "days"],
+            "properties": {
+                "class": {"type": "integer"},
+                "days": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["day", "answers", "learners"],
+                        "properties": {
+                            "day": {"type": "string", "format": "date"},
+                            **dict.fromkeys(
+                                ("answers", "learners", "quiz", "graph", "practice"), counted
+                            ),
+                        },
+                    },
+                },
+            },
+        },
+    }
+    auth = "Teachers only (the session of a login at /teach/login), and only their own class."
+    refused = {
+        "401": error_response("Error", "No teacher is logged in."),
+        "404": error_response("Error", "No such class among the teacher's."),
+    }
+    class_id = [{"name": "class_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    paths = {
+        "/api/teach/classes/{class_id}/stats": {
+            "get": {
+                "summary": "A class's statistics: quiz items, Your-turn steps, practice levels.",
+                "description": auth,
+                "operationId": "classStats",
+                "parameters": class_id,
+                "responses": {"200": ok("The statistics.", ref("ClassStats")), **refused},
+            }
+        },
+        "/api/teach/classes/{class_id}/activity": {
+            "get": {
+                "summary": "A class's answers per day (UTC), by kind.",
+                "description": auth,
+                "operationId": "classActivity",
+                "parameters": class_id,
+                "responses": {"200": ok("The days.", ref("ClassActivity")), **refused},
+            }
+        },
+    }
+    return paths, schemas
