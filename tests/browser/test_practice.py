@@ -1,27 +1,16 @@
 """Practice in a real Chromium, by keyboard only: one skill to proficient, the clock moved a day
 on, the review due and done in the mixed review; axe finds nothing (light, dark, 360 px)."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from lessonengine.assessment.practice import generate
+from tests.api.test_practice_api import Clock
 from tests.conftest import LiveServer, make_test_app
 
 SKILL = "mul-local"  # a number answer, with a graph
 CHOICE = "add-local"  # radio choices
 ANSWER = '[data-input="answer"]'
-
-
-class Clock:
-    """The test server's clock (its app's CLOCK), moved by the tests."""
-
-    def __init__(self):
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +106,7 @@ def test_practise_to_proficient_then_the_review_falls_due(
     page.screenshot(path=artifacts_dir / "practice-proficient-1280.png", full_page=True)
 
     # A day and an hour later the review is due: first on the practice page.
-    clock.now += timedelta(days=1, hours=1)
+    clock.forward(days=1, hours=1)
     page.goto(f"{server}/practice")
     first = page.locator("[data-skill]").first
     expect(first).to_have_attribute("data-skill", SKILL)

@@ -1,24 +1,14 @@
 """The practice pages: every skill with its level and review, one skill's page, the mixed review,
 the 404 for an unknown skill, and the lesson's and course's links to practice."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from bs4 import BeautifulSoup
 
 from lessonengine.assessment.mastery import STREAK
-from lessonengine.assessment.practice import generate
+from tests.api.test_practice_api import Clock, practise_right
 from tests.conftest import make_test_app
 
 LESSON = "chain-rule-in-networks"
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -42,14 +32,6 @@ def page(client, url, status=200):
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
-def practise_right(client, skills, skill, times):
-    for seed in range(times):
-        exercise = client.post(f"/api/practice/{skill}/exercise", json={"seed": seed}).get_json()
-        url = f"/api/practice/{skill}/exercise/{exercise['id']}/answer"
-        text = generate(skills[skill], seed).expected
-        assert client.post(url, json={"answer": text}).get_json()["correct"]
-
-
 def test_the_overview_lists_every_skill_new_and_nothing_due(client, skills):
     html = page(client, "/practice")
     cards = html.select("[data-skill]")
@@ -70,7 +52,7 @@ def test_a_due_review_comes_first_and_the_mixed_review_takes_it(client, skills, 
     assert card.select_one('[data-field="level-label"]').text == "Proficient"
     assert card.select_one('[data-field="due"]').text.strip() == "Next review 2026-12-01"
     assert html.select("[data-skill]")[0]["data-skill"] != last  # not due yet: in course order
-    clock.now += timedelta(days=1, minutes=1)
+    clock.forward(days=1, minutes=1)
     html = page(client, "/practice")
     first = html.select("[data-skill]")[0]
     assert first["data-skill"] == last and "is-due" in first["class"]
