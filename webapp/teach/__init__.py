@@ -14,6 +14,16 @@ bp = Blueprint("teach", __name__, url_prefix="/teach")
 api_bp = Blueprint("teach_api", __name__, url_prefix="/api/teach")
 join_bp = Blueprint("join", __name__)
 
+
+def _no_store(response):
+    # Every answer here is one person's (a teacher's classes, a learner's memberships).
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+for _blueprint in (bp, api_bp, join_bp):
+    _blueprint.after_request(_no_store)
+
 # The modules whose views register on the blueprints above (the dashboard adds its own here).
 VIEW_MODULES = ["auth", "classes", "join", "dashboard"]
 

@@ -89,8 +89,8 @@ def _dummy_hash() -> str:
 
 
 def authenticate(email: str, password: str):
-    """The teacher row when the email and password match, else None, in the same time either
-    way: an unknown email still verifies a password against a dummy hash."""
+    """The teacher row when the email and password match, else None, in the same time."""
+    # An unknown email still verifies the password against a dummy hash: no faster answer.
     store = get_store()
     try:
         row = store.teacher_by_email(normalise_email(email))
@@ -114,8 +114,8 @@ def current_teacher_id() -> int | None:
 
 
 def owned_class(class_id: int) -> dict | None:
-    """The current teacher's class {"id", "name", "code", "learners"}, or None: another
-    teacher's class is None too, so it answers 404 like a class that does not exist."""
+    """The current teacher's class {"id", "name", "code", "learners"}, or None (-> 404)."""
+    # Another teacher's class is None too: a 404 like a class that does not exist, never a 403.
     teacher = current_teacher_id()
     if teacher is None:
         return None
@@ -196,11 +196,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; a right email and password go on to the classes (or a safe `next`)."""
@@ -220,8 +215,7 @@ def login():
     elif request.method == "POST":
         message = "Enter your email and password."
     status = 200 if request.method == "GET" else 400
-    page = render_template("teach/login.html", form=form, message=message, next=target)
-    return _private(current_app.make_response((page, status)))
+    return render_template("teach/login.html", form=form, message=message, next=target), status
 
 
 @bp.post("/logout")
@@ -236,8 +230,7 @@ def logout():
 @bp.errorhandler(429)
 def too_many_logins(error):
     """Too many login attempts: the login page with the limit's sentence, status 429."""
-    page = render_template("teach/login.html", form=LoginForm(), message=error.description)
-    return _private(current_app.make_response((page, 429)))
+    return render_template("teach/login.html", form=LoginForm(), message=error.description), 429
 
 
 def init_app(app: Flask) -> None:
@@ -281,8 +274,9 @@ def _failed(response) -> bool:
 
 
 def limit_logins(app: Flask) -> None:
-    """Count failed logins per account and per address with the app's Limiter; once either
-    reaches its limit, every login there (a right one too) is a 429 until the window moves."""
+    """Count failed logins per account and per address with the app's Limiter."""
+    # Once either limit is reached, every login there (a right one too) is a 429 until the
+    # window moves on: a guesser cannot test a password against it meanwhile.
     limiter = app.extensions["write_limiter"]
     config = app.config
     per_account = (

@@ -35,11 +35,6 @@ def create_class(name) -> dict:
         ) from None
 
 
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/")  # registered second: url_for gives /teach
 @bp.get("")
 @teacher_page
@@ -50,8 +45,7 @@ def index():
 
 def _index_page(form, status, error=None):
     classes = get_store().teacher_classes(current_teacher_id())
-    page = render_template("teach/index.html", classes=classes, form=form, error=error)
-    return _private(current_app.make_response((page, status)))
+    return render_template("teach/index.html", classes=classes, form=form, error=error), status
 
 
 @bp.post("/classes")
@@ -73,7 +67,7 @@ def create_class_form():
 @teacher_api
 def list_classes():
     """The teacher's classes as JSON."""
-    return _private(jsonify({"classes": get_store().teacher_classes(current_teacher_id())}))
+    return jsonify({"classes": get_store().teacher_classes(current_teacher_id())})
 
 
 @api_bp.post("/classes")
@@ -81,7 +75,7 @@ def list_classes():
 def create_class_api():
     """Create a class from {"name"}: 201 {"id", "name", "code"}."""
     created = create_class(read_json().get("name"))
-    return _private(jsonify(created)), 201
+    return jsonify(created), 201
 
 
 def openapi_section():

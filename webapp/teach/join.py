@@ -61,11 +61,6 @@ def _class_or_404(code) -> dict:
     return found
 
 
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 # --- JSON ---------------------------------------------------------------------------------------
 
 
@@ -77,7 +72,7 @@ def join_api():
     code = body.get("code")
     if not isinstance(code, str):
         raise ApiError(400, "code must be a string: the class's join code")
-    return _private(jsonify({"class": join(code, body.get("nickname"))}))
+    return jsonify({"class": join(code, body.get("nickname"))})
 
 
 @join_bp.get("/api/classes")
@@ -85,7 +80,7 @@ def my_classes_api():
     """The classes this learner is in."""
     learner = current_learner(create=False)
     mine = get_store().learner_classes(learner) if learner else []
-    return _private(jsonify({"classes": mine}))
+    return jsonify({"classes": mine})
 
 
 @join_bp.delete("/api/classes/<int:class_id>/membership")
@@ -95,7 +90,7 @@ def leave_api(class_id: int):
     learner = current_learner(create=False)
     if learner is None or not get_store().leave_class(class_id, learner):
         raise ApiError(404, "You are not in this class.")
-    return _private(current_app.response_class(status=204))
+    return "", 204
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -113,8 +108,7 @@ def join_start():
 def _join_page(template, status, **context):
     learner = current_learner(create=False)
     mine = get_store().learner_classes(learner) if learner else []
-    page = render_template(template, mine=mine, leave_form=FlaskForm(), **context)
-    return _private(current_app.make_response((page, status)))
+    return render_template(template, mine=mine, leave_form=FlaskForm(), **context), status
 
 
 @join_bp.get("/join/<code>")

@@ -26,10 +26,7 @@ def normalise_email(value) -> str:
 
 
 def clean_text(value, what: str, longest: int, required: bool = True) -> str | None:
-    """A name typed by a person: trimmed, 1 to `longest` characters, no control characters.
-
-    Empty (or missing) is None when not required; InvalidText otherwise.
-    """
+    """A name as typed, trimmed (1 to `longest` characters), or None when optional and empty."""
     if value is None and not required:
         return None
     if not isinstance(value, str):
