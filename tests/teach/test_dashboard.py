@@ -119,7 +119,10 @@ def test_access_is_refused_without_a_session_to_a_student_and_to_another_teacher
     make_teacher(app, "bob@example.org")
     bob = app.test_client()
     assert login(bob, "bob@example.org").status_code == 302
-    for path in paths + apis + ["/teach/classes/9999", "/api/teach/classes/9999/stats"]:
+    huge = 10**20  # beyond any database integer: a 404 too, never a 500
+    others = ["/teach/classes/9999", "/api/teach/classes/9999/stats"]
+    others += [f"/teach/classes/{huge}/attempts.csv", f"/api/teach/classes/{huge}/stats"]
+    for path in paths + apis + others:
         response = bob.get(path)
         assert response.status_code == 404, path
     assert bob.get(apis[0]).get_json()["error"] == "Not Found"

@@ -26,6 +26,7 @@ from webapp.teach import api_bp, bp
 from webapp.teach.auth import owned_class, teacher_api, teacher_page
 from webapp.teach.stats import activity, class_stats
 
+MAX_ID = 2**31 - 1  # classes.id is a 32-bit integer on PostgreSQL
 CSV_COLUMNS = ["kind", "learner", "time", "item", "answer", "correct", "note"]
 # Rows fetched from the database at a time, and the bytes gathered before a piece is sent.
 BATCH_ROWS = 2000
@@ -41,8 +42,9 @@ def _private(response):
 
 
 def _owned(class_id: int, api: bool) -> dict:
-    # Another teacher's class answers exactly as a class that does not exist.
-    klass = owned_class(class_id)
+    # Another teacher's class answers exactly as a class that does not exist; so does an id
+    # outside the column's range (which the database would refuse with an error).
+    klass = owned_class(class_id) if 0 < class_id <= MAX_ID else None
     if klass is None:
         if api:
             raise ApiError(404, f"You have no class {class_id}.")
