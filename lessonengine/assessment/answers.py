@@ -1,6 +1,7 @@
 """Reading a student's answer: a number, a vector or matrix, or an expression over the graph.
 
     0.147    -1.5e-3    1/4    [0.1, -0.2]    [[1, 0], [0, 1]]    a*(1-a)    transpose(W2) @ g
+    outer(g, x)   (the outer product g xᵀ: a weight matrix's gradient)
 
 An expression is read with the engine's own whitelist parser (never `eval`): it is the program
 `answer = <text>`, whose inputs must be names of the graph. How it was read is given back in TeX
@@ -19,6 +20,10 @@ from lessonengine.engine.program import CONST, check_brackets, parse
 from lessonengine.engine.tex import expression_tex, format_number
 from lessonengine.errors import GraphError
 
+OUTER_HINT = (
+    "vectors here have one axis, so u @ v is their dot product; write the outer product u vᵀ "
+    "as outer(u, v)"
+)
 MAX_ANSWER_CHARS = 1000
 MAX_ELEMENTS = 4096
 _TARGET = "answer_value_"  # the name the answer is assigned to; never a name students use
@@ -55,7 +60,10 @@ class Answer:
         try:
             graph = Graph(self.program, {name: values[name] for name in self.names}, False)
         except GraphError as exc:
-            raise AnswerError(f"your expression cannot be evaluated: {_plain(exc)}") from None
+            message = f"your expression cannot be evaluated: {_plain(exc)}"
+            if re.search(r"\(\d+,\) @ \(\d+,\)", message):  # g @ transpose(x) as on paper
+                message += f" ({OUTER_HINT})"
+            raise AnswerError(message) from None
         return graph.values[self.program.output]
 
 

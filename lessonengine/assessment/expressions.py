@@ -3,7 +3,9 @@
 Built by a symbolic backward pass with the op table's `exprs` (each op's local gradient in the
 grammar): the signal to a parent is (upstream)*(local), a node's gradient the sum of its signals.
 Used to check that the grader accepts the right answer written as an expression, and to show it.
-Steps that the grammar cannot write (an outer product, a sum over some axes only) are None.
+A weight matrix's gradient, upstream times the input transposed, is written outer(g, x) (the
+lesson's g xᵀ for vectors of one axis). Steps the grammar cannot write (a sum over some axes
+only) are None.
 """
 
 from string import Template
@@ -44,10 +46,15 @@ def _signal(graph, node, slot, upstream):
     shapes = [np.shape(graph.values[p]) for p in node.parents]
     if node.op == "transpose":
         return f"transpose({upstream})"
+    if node.op == "outer":  # u vᵀ sends u the upstream times v, v the transposed upstream times u
+        other = f"({source(program, node.parents[1 - slot])})"
+        return f"({upstream}) @ {other}" if slot == 0 else f"transpose({upstream}) @ {other}"
     if node.op == "matmul":
         other = f"({source(program, node.parents[1 - slot])})"
         if len(shapes[0]) == 2 and len(shapes[1]) == 1:
-            return f"transpose({other}) @ ({upstream})" if slot == 1 else None
+            return (
+                f"transpose({other}) @ ({upstream})" if slot == 1 else f"outer({upstream}, {other})"
+            )
         if len(shapes[0]) == 2 and len(shapes[1]) == 2:
             return (
                 f"({upstream}) @ transpose({other})"
@@ -55,7 +62,7 @@ def _signal(graph, node, slot, upstream):
                 else (f"transpose({other}) @ ({upstream})")
             )
         if len(shapes[0]) == 1 and len(shapes[1]) == 2:
-            return f"{other} @ ({upstream})" if slot == 0 else None
+            return f"{other} @ ({upstream})" if slot == 0 else f"outer({other}, {upstream})"
         return f"({upstream})*{other}"
     local = _local(graph, node, slot)
     if local is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessonengine.assessment.answers import AnswerError, read_answer
+from lessonengine.assessment.answers import OUTER_HINT, AnswerError, read_answer
 from lessonengine.assessment.mistakes import CATALOGUE, fmt
 from lessonengine.assessment.steps import Step
 from lessonengine.engine.graph import Graph, shape_text
@@ -104,7 +104,7 @@ def grade(graph, node_id, quantity, parent, text, given=None, seed=0):
         if close(value, wrong):
             return result(False, mistake.id, mistake.says(candidate_step))
     if np.shape(value) != np.shape(right):
-        return result(False, "wrong-shape", _shape_sentence(step, value))
+        return result(False, "wrong-shape", _shape_sentence(step, value, answer))
     if close(value, right, (TOLERANCE[0] * ROUNDING, TOLERANCE[1] * ROUNDING)):
         return result(
             False,
@@ -216,13 +216,19 @@ def _carried_forward(step, value, given):
     )
 
 
-def _shape_sentence(step, value):
+def _shape_sentence(step, value, answer):
     shape = shape_text(np.shape(step.right))
     what = step.text() if step.quantity == "grad" else step.text(step.parent)
-    return (
+    sentence = (
         f"Your answer has shape {shape_text(np.shape(value))}, but this one has shape {shape}: "
         f"every gradient has the shape of the variable it is for ({what})."
     )
+    uses_matmul = answer.program is not None and any(
+        node.op == "matmul" for node in answer.program.nodes
+    )
+    if np.ndim(step.right) == 2 and np.ndim(value) == 0 and uses_matmul:
+        sentence += f" {OUTER_HINT[0].upper()}{OUTER_HINT[1:]}."  # g @ transpose(x): a number
+    return sentence
 
 
 def _hint(step):

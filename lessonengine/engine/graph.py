@@ -195,7 +195,7 @@ class Graph:
         if row.kind == TRANSPOSE:
             return shapes[0][::-1]
         try:
-            shape = broadcast_shape(shapes)
+            shape = row.out_shape(shapes) if row.out_shape else broadcast_shape(shapes)
         except ValueError:
             self.fail(
                 node, f"{row.name} cannot combine shapes {' and '.join(map(shape_text, shapes))}"
@@ -215,7 +215,7 @@ class Graph:
                 row = OPS[node.op]
                 args = [values[p] for p in node.parents]
                 shapes = [np.shape(a) for a in args]
-                if any(shapes) or row.kind == MATMUL:
+                if any(shapes) or row.kind == MATMUL or row.out_shape:
                     shape = self._out_shape(node, row, shapes)
                     if math.prod(shape) > MAX_TENSOR_ELEMENTS:
                         self.fail(

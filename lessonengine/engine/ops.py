@@ -20,7 +20,7 @@ defaults do not fit:
   local gradient of each parent.
 - ``exprs``: for each parent, the local gradient as an expression in the program grammar
   ($z, $a, $b, $N as in the rules), so that a student's expression can be checked against it.
-- ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number), MATMUL or TRANSPOSE.
+- ``kind``: ELEMENTWISE (broadcasts), REDUCTION (to one number), MATMUL, TRANSPOSE or OUTER.
 """
 
 from collections.abc import Callable
@@ -35,6 +35,7 @@ ELEMENTWISE = "elementwise"
 REDUCTION = "reduction"
 MATMUL = "matmul"
 TRANSPOSE = "transpose"
+OUTER = "outer"  # two vectors to the matrix u vᵀ
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Op:
     grad_domains: tuple = ()
     pole: tuple = ()  # (where(*args) -> bool, sentence): where the value is infinite by nature
     exprs: tuple = ()  # per parent: the local gradient in the program grammar, or None
+    out_shape: Callable | None = None  # out_shape(shapes): the value's shape, else ValueError
 
     @property
     def arity(self):
@@ -197,6 +199,13 @@ def _power_rule(ndims, exponent):
         return D + " = 1"
     n, m = format_number(exponent), format_number(exponent - 1)
     return D + f" = {n}$a" if exponent == 2 else D + f" = {n}\\,$a^{{{m}}}"
+
+
+def _outer_shape(shapes):
+    # Two vectors only: numpy's outer would flatten a matrix, or make a number a 1 x 1 matrix.
+    if [len(shape) for shape in shapes] != [1, 1]:
+        raise ValueError("outer takes two vectors")
+    return (shapes[0][0], shapes[1][0])
 
 
 def _one(out, *args):
@@ -311,6 +320,25 @@ _ROWS = [
         ),
         role="A transpose sends back the upstream gradient transposed: each element returns to "
         "the place it came from.",
+    ),
+    Op(
+        "outer",
+        "⊗",
+        np.outer,
+        kind=OUTER,
+        out_shape=_outer_shape,
+        # d z_ij / d u_k is a Jacobian of three axes: the rule and the VJPs alone, as a matmul's.
+        local_grads=(lambda out, u, v: None, lambda out, u, v: None),
+        vjps=(lambda g, out, u, v: g @ v, lambda g, out, u, v: u @ g),
+        rules=(
+            r"\frac{\partial {$z}_{ij}}{\partial {$a}_{i}} = {$b}_{j},\quad "
+            r"\frac{\partial L}{\partial $a} = \frac{\partial L}{\partial $z}\, $b",
+            r"\frac{\partial {$z}_{ij}}{\partial {$b}_{j}} = {$a}_{i},\quad "
+            r"\frac{\partial L}{\partial $b} = "
+            r"\left(\frac{\partial L}{\partial $z}\right)^{\top} $a",
+        ),
+        role="An outer product u vᵀ sends u the upstream gradient times v, and v the "
+        "transposed upstream gradient times u.",
     ),
     Op(
         "sigmoid",
@@ -456,6 +484,7 @@ FUNCTIONS = (
     "bce",
     "mse",
     "transpose",
+    "outer",
 )
 # Ops whose derivative jumps where these ops switch branches (for the notes and the check).
 PIECEWISE = ("relu", "max")

@@ -30,6 +30,7 @@ _PRECEDENCE = {
     "sub": SUM,
     "mul": PRODUCT,
     "matmul": PRODUCT,
+    "outer": PRODUCT,
     "div": PRODUCT,  # a fraction as a power's base needs brackets: (a/b)^2, not a/b^2
     "neg": NEGATION,
     "pow": POWER,
@@ -121,6 +122,8 @@ def _expression(op, node_id, parents, limit=MAX_TEX):
         tex = r"\sum " + parents[0].at(POWER)
     elif op == "transpose":
         tex = parents[0].at(ATOM) + r"^{\top}"
+    elif op == "outer":  # u vᵀ, as the lesson writes an outer product
+        tex = parents[0].at(PRODUCT) + r"\," + parents[1].at(ATOM) + r"^{\top}"
     else:
         tex = _FUNCTION_TEX[op] % tuple(p.tex for p in parents)
     if limit is not None and len(tex) > limit:

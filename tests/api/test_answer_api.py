@@ -89,6 +89,17 @@ def test_progress_counts_the_attempts_at_each_step_so_show_me_works_after_a_relo
     assert {"node": "z", "quantity": "grad", "parent": None, "attempts": 4} in body["attempted"]
 
 
+def test_a_weight_matrix_gradient_is_answered_as_an_outer_product(client):
+    two = {"preset": "two-layer", "node": "W2", "quantity": "grad"}
+    body = client.post("/api/graph/answer", json={**two, "answer": "outer(a2 - y, a1)"}).get_json()
+    assert body["correct"] is True and body["read_as"] == r"\left(a_{2} - y\right)\,a_{1}^{\top}"
+    body = client.post("/api/graph/answer", json={**two, "answer": "outer(a1, a2 - y)"}).get_json()
+    assert body["note"] == "no-transpose"
+    # The paper's g aᵀ with vectors of one axis cannot be formed: a 400 that names outer.
+    response = client.post("/api/graph/answer", json={**two, "answer": "(a2 - y) @ transpose(a1)"})
+    assert response.status_code == 400 and "outer(u, v)" in response.get_json()["message"]
+
+
 def test_progress_is_per_graph_and_values(client):
     answer(client, node="w", quantity="grad", answer="(a - y)*x")
     program = {

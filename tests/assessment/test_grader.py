@@ -48,13 +48,12 @@ PRESET_STEPS = [
     for preset_id in PRESETS
     for step in steps_of(compute_preset(preset_id))
 ]
-# The grammar has no outer product, so a weight matrix's gradient (upstream times a^T) is
-# answered with its numbers only.
+# A weight matrix's gradient (upstream times the input transposed) as the grammar writes it.
 OUTER_PRODUCTS = {
-    ("two-layer", "W1", "grad"),
-    ("two-layer", "_matmul1", "signal"),
-    ("two-layer", "W2", "grad"),
-    ("two-layer", "_matmul2", "signal"),
+    ("two-layer", "W1", "grad", None),
+    ("two-layer", "_matmul1", "signal", "W1"),
+    ("two-layer", "W2", "grad", None),
+    ("two-layer", "_matmul2", "signal", "W2"),
 }
 
 
@@ -67,9 +66,9 @@ def test_the_right_value_is_accepted_as_a_number_and_as_an_expression(
     result = grade(graph, node, quantity, parent, number_text(step.right))
     assert result.correct and result.note == "correct", result
     expression = expression_for(step)
-    if expression is None:
-        assert (preset_id, node, quantity) in OUTER_PRODUCTS and np.ndim(step.right) == 2
-        return
+    assert expression is not None, "every step of a preset can be written in the grammar"
+    is_outer = expression.lstrip("(").startswith("outer(")
+    assert is_outer == ((preset_id, node, quantity, parent) in OUTER_PRODUCTS), expression
     result = grade(graph, node, quantity, parent, expression)
     assert result.correct and result.note == "correct", (expression, result)
     assert "answer" not in result.read_as
@@ -184,6 +183,7 @@ def test_the_notes_are_the_contract():
 
 NEURON = compute_preset("neuron")
 FORK = compute_preset("fork")
+TWO_LAYER = compute_preset("two-layer")
 
 EQUIVALENT = [
     ("a", "local_grad", "z", "a*(1-a)"),
@@ -255,6 +255,62 @@ def test_an_expression_right_here_but_not_elsewhere_is_refused():
     result = grade(NEURON, "w", "grad", None, text)
     assert not result.correct and result.note == "unrecognised"
     assert "not this gradient in general" in result.feedback
+
+
+# --- A weight matrix's gradient: the outer product g xᵀ, written outer(g, x) ---------------------
+
+LINEAR = Graph(
+    "z = W @ x + b\nL = mse(z, y)",
+    {
+        "W": [[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]],
+        "x": [1.0, -2.0, 0.5],
+        "b": [0.1, -0.2],
+        "y": [0.4, 1.0],
+    },
+)
+SQUARE = Graph("z = W @ x\nL = sum(z * z)", {"W": [[1.0, 2.0], [-0.5, 3.0]], "x": [1.0, -1.5]})
+OUTER_EQUIVALENT = [
+    (TWO_LAYER, "W2", "outer(a2 - y, a1)"),
+    (TWO_LAYER, "W2", "outer(sigmoid(z2) - y, relu(z1))"),
+    (TWO_LAYER, "W2", "outer(a2, a1) - outer(y, a1)"),
+    (TWO_LAYER, "W1", "outer((transpose(W2) @ (a2 - y)) * relu(z1)/z1, x)"),
+    (LINEAR, "W", "outer(z - y, x)"),
+    (LINEAR, "W", "outer(2*(z - y)/2, x)"),
+    (LINEAR, "W", "transpose(outer(x, z - y))"),
+    (SQUARE, "W", "outer(2*z, x)"),
+    (SQUARE, "W", "2*outer(W @ x, x)"),
+]
+OUTER_REFUSED = [
+    (LINEAR, "W", "outer(x, z - y)", "no-transpose"),  # (3, 2) for (2, 3): the transpose
+    (SQUARE, "W", "outer(x, 2*z)", "no-transpose"),  # the right shape, the wrong way round
+    (SQUARE, "W", "outer(z, x)", None),
+    (TWO_LAYER, "W2", "outer(a2 - y, x)", "wrong-shape"),
+    (TWO_LAYER, "W2", "outer(y - a2, a1)", "sign"),
+]
+
+
+@pytest.mark.parametrize(("graph", "node", "text"), OUTER_EQUIVALENT)
+def test_a_weight_matrix_gradient_is_accepted_as_an_outer_product(graph, node, text):
+    result = grade(graph, node, "grad", None, text)
+    assert result.correct and result.note == "correct", (text, result)
+    assert r"^{\top}" in result.read_as  # read as g xᵀ, the lesson's notation
+
+
+@pytest.mark.parametrize(("graph", "node", "text", "note"), OUTER_REFUSED)
+def test_a_wrong_outer_product_is_refused_with_its_note(graph, node, text, note):
+    result = grade(graph, node, "grad", None, text)
+    assert not result.correct
+    if note:
+        assert result.note == note, (text, result)
+
+
+def test_the_papers_g_times_x_transposed_points_to_outer():
+    # With vectors of one axis, g @ transpose(x) is a dot product: a number where a matrix is
+    # asked (same lengths), or a product that cannot be formed (different lengths).
+    result = grade(SQUARE, "W", "grad", None, "(2*z) @ transpose(x)")
+    assert result.note == "wrong-shape" and "outer(u, v)" in result.feedback
+    with pytest.raises(AnswerError, match=r"outer\(u, v\)"):
+        grade(LINEAR, "W", "grad", None, "(z - y) @ transpose(x)")
 
 
 def test_fork_needs_the_sum():

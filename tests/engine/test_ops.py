@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, REDUCTION, TRANSPOSE, unbroadcast
+from lessonengine.engine.ops import (
+    ELEMENTWISE,
+    MATMUL,
+    OPS,
+    OUTER,
+    REDUCTION,
+    TRANSPOSE,
+    unbroadcast,
+)
 from lessonengine.engine.tex import render_rule
 
 RNG = np.random.default_rng(7)
@@ -34,6 +42,7 @@ CASES = {
     "identity": [(1.5,), (V,), (W,)],
     "transpose": [(1.5,), (V,), (W,)],
     "matmul": [(W, V), (W, W.T), (V[:2], W), (V, POSITIVE)],
+    "outer": [(V, POSITIVE), (V, V[:2]), (V[:1], POSITIVE)],
     "sigmoid": [(0.7,), (V,), (W,)],
     "relu": [(0.7,), (-0.7,), (V,), (W,)],
     "tanh": [(0.7,), (V,), (W,)],
@@ -103,7 +112,7 @@ def test_local_gradient_matches_finite_differences(name, args):
         elif op.kind == TRANSPOSE:
             assert value is None  # a permutation: its vector-Jacobian product says it all
         else:
-            assert op.kind == MATMUL
+            assert op.kind in (MATMUL, OUTER)
             if value is None:  # a Jacobian of more than two dimensions
                 assert len(out_shape) + len(arg_shape) > 2
                 continue

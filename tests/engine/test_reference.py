@@ -20,7 +20,8 @@ from autograd.extend import defvjp, primitive
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, REDUCTION
+from lessonengine.engine.gradcheck import gradient_check
+from lessonengine.engine.ops import ELEMENTWISE, MATMUL, OPS, OUTER, REDUCTION
 from lessonengine.errors import GraphError
 from lessonengine.graph import Graph
 
@@ -71,6 +72,7 @@ REFERENCE = {
     "mean": anp.mean,
     "bce": _bce,
     "mse": lambda p, t: anp.mean((p - t) ** 2),
+    "outer": anp.outer,
 }
 
 
@@ -101,6 +103,9 @@ def _cases():
             for a, b in itertools.product(SHAPES, repeat=2):
                 if a and b and a[-1] == b[0] and len(a) + len(b) > 1:
                     yield name, (a, b)
+        elif op.kind == OUTER:  # two vectors, of any lengths
+            for a, b in itertools.product([s for s in SHAPES if len(s) == 1], repeat=2):
+                yield name, (a, b)
         else:
             for a, b in itertools.product(SHAPES, repeat=2):
                 if _broadcasts(a, b):
@@ -176,7 +181,7 @@ def _reference(name, values, c):
         warnings.simplefilter("ignore")
         value = loss(*values)
         grads = [autograd_grad(loss, slot)(*values) for slot in range(len(values))]
-        if kind == MATMUL:  # bilinear: the gradient at |inputs| bounds the sum of |terms|
+        if kind in (MATMUL, OUTER):  # bilinear: the gradient at |inputs| bounds |terms| summed
             absolute = [np.abs(v) for v in values]
             bounds = [
                 np.max(
@@ -246,3 +251,36 @@ def test_op_matches_the_reference(name, shapes, data):
 def test_every_op_is_covered():
     assert {name for name, _ in CASES} == set(OPS)
     assert any(op.kind == ELEMENTWISE for op in OPS.values())
+
+
+def test_an_outer_product_of_other_lengths_matches_the_reference():
+    # (3,) and (2,): lengths the shared shapes above never pair, so rows and columns differ.
+    u, v = np.array([0.5, -1.5, 2.0]), np.array([-0.25, 3.0])
+    c = np.array([[1.0, -2.0], [0.5, 4.0], [-3.0, 1.5]])
+    g = Graph("z = outer(u, v)\nL = sum(c * z)", {"u": u, "v": v, "c": c})
+    loss = lambda u, v: anp.sum(c * anp.outer(u, v))  # noqa: E731
+    _close(g.value("z"), np.outer(u, v), "value")
+    _close(g.grad("u"), autograd_grad(loss, 0)(u, v), "grad of u")
+    _close(g.grad("v"), autograd_grad(loss, 1)(u, v), "grad of v")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"u": 2.0, "v": 3.0}, {"u": [[1.0, 2.0]], "v": [1.0, 2.0]}, {"u": 2.0, "v": [1.0, 2.0]}],
+)
+def test_an_outer_product_takes_two_vectors_only(values):
+    with pytest.raises(GraphError, match="outer"):
+        Graph("L = sum(outer(u, v))", values)
+
+
+def test_an_outer_product_in_a_network_agrees_with_central_differences():
+    # An outer product as a layer's weights, then a matrix product and a loss.
+    program = "M = outer(u, v)\nz = M @ x\nL = mse(sigmoid(z), y)"
+    values = {"u": [0.5, -1.2], "v": [0.3, 2.0, -0.7], "x": [1.0, -0.5, 0.25], "y": [0.2, 0.9]}
+    checks = gradient_check(Graph(program, values))
+    assert {check["input"]: check["verdict"] for check in checks} == {
+        "u": "agrees",
+        "v": "agrees",
+        "x": "agrees",
+        "y": "agrees",
+    }

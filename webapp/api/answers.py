@@ -237,7 +237,8 @@ def openapi_section():
                 "answer": {
                     "type": "string",
                     "description": "A number (0.147, 1/4), a vector or matrix ([0.1, -0.2]), or "
-                    "an expression over the graph's names ((a - y)*x, transpose(W2) @ g). "
+                    "an expression over the graph's names ((a - y)*x, transpose(W2) @ g, "
+                    "outer(g, a1) for a weight matrix). "
                     "Required unless reveal is true.",
                     "examples": ["(a - y)*x"],
                 },

@@ -68,11 +68,12 @@ function stepLabel(graph, step) {
   if (step.quantity === "grad") return `Gradient ${texText(stepTex(graph, step))}`;
   if (step.quantity === "local_grad")
     return `Local gradient ${texText(stepTex(graph, step))}, for ${name(step.parent)}`;
-  // A matrix product's signal is not upstream times the Jacobian as written: it is a transpose.
+  // A matrix or outer product's signal is not upstream times a Jacobian as written.
   const how =
-    byId.get(step.node).op === "matmul"
-      ? "a matrix product: the upstream gradient with the other factor transposed"
-      : "upstream × local";
+    {
+      matmul: "a matrix product: the upstream gradient with the other factor transposed",
+      outer: "an outer product: the upstream gradient times the other vector",
+    }[byId.get(step.node).op] || "upstream × local";
   return `Signal sent back to ${name(step.parent)} (${how})`;
 }
 
