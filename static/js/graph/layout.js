@@ -120,8 +120,9 @@ function pack(wishes, gaps) {
 
 /**
  * Lay out nodes ([{id, parents}], topological order) left to right, or top to bottom when
- * `down`: {boxes, edges, layers, children, width, height}. Top to bottom is the same layout
- * with the axes swapped, for narrow screens; `across` caps a layer's extent where it can.
+ * `down`: {boxes, edges (each a path `d` and a `label` point), layers, children, width, height}.
+ * Top to bottom is the same layout with the axes swapped, for narrow screens; `across` caps a
+ * layer's extent where it can.
  */
 function layout(
   nodes,
@@ -192,9 +193,9 @@ function layout(
   );
   const f = (v) => v.toFixed(1);
   // A cubic from each point to the next, leaving and arriving along the layout's direction.
-  const curve = (a, b) => {
+  const controls = (a, b) => {
     const mid = down ? (a[1] + b[1]) / 2 : (a[0] + b[0]) / 2;
-    const [c1, c2] = down
+    return down
       ? [
           [a[0], mid],
           [b[0], mid],
@@ -203,7 +204,17 @@ function layout(
           [mid, a[1]],
           [mid, b[1]],
         ];
+  };
+  const curve = (a, b) => {
+    const [c1, c2] = controls(a, b);
     return `C${f(c1[0])},${f(c1[1])} ${f(c2[0])},${f(c2[1])} ${f(b[0])},${f(b[1])}`;
+  };
+  // The point a third of the way along an edge's first curve, where its number is written.
+  const labelAt = ([p0, p1]) => {
+    const [c1, c2] = controls(p0, p1);
+    const t = 0.35;
+    const w = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3];
+    return [0, 1].map((k) => w[0] * p0[k] + w[1] * c1[k] + w[2] * c2[k] + w[3] * p1[k]);
   };
   const [width, height] = swap([x - gapX + margin, Math.max(...extent(1)) + shift + margin]);
   return {
@@ -217,7 +228,7 @@ function layout(
         ? [[from.x, from.y + from.h / 2], ...middle, [to.x, to.y - to.h / 2]]
         : [[from.x + from.w / 2, from.y], ...middle, [to.x - to.w / 2, to.y]];
       const d = points.map((p, i) => (i ? curve(points[i - 1], p) : `M${f(p[0])},${f(p[1])}`));
-      return { ...e, points, d: d.join(" ") };
+      return { ...e, points, d: d.join(" "), label: labelAt(points) };
     }),
     layers: layers.map((order) => order.filter((id) => size.has(id))),
     children,

@@ -76,23 +76,6 @@ function fitLayout(nodes, width) {
   return best;
 }
 
-/** The point a third of the way along an edge's first curve (layout.js draws the same curve). */
-function labelPoint([p0, p1], down) {
-  const mid = down ? (p0[1] + p1[1]) / 2 : (p0[0] + p1[0]) / 2;
-  const [c1, c2] = down
-    ? [
-        [p0[0], mid],
-        [p1[0], mid],
-      ]
-    : [
-        [mid, p0[1]],
-        [mid, p1[1]],
-      ];
-  const t = 0.35;
-  const w = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3];
-  return [0, 1].map((k) => w[0] * p0[k] + w[1] * c1[k] + w[2] * c2[k] + w[3] * p1[k]);
-}
-
 /** Rebuild the elements when the graph's structure or the column's width changes. */
 function buildView(view, nodes, output) {
   const width = Math.floor(view.host.clientWidth);
@@ -136,7 +119,7 @@ function buildView(view, nodes, output) {
     // The number sits beside its edge, a third of the way from the input (edges into one node
     // meet at its end, and their labels would meet there too), on the side the edge turns
     // away from.
-    const [mx, my] = labelPoint(e.points, g.down);
+    const [mx, my] = e.label;
     const [p0, p1] = e.points;
     const away = g.down ? (p1[0] > p0[0] ? -1 : 1) : p1[1] < p0[1] ? 1 : -1;
     const label = el(
