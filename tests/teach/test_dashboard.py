@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from tests.teach.conftest import login, make_teacher, teacher_token
 from webapp.db import utc_now
-from webapp.schema import graph_attempts
+from webapp.schema import graph_attempts, practice_attempts, practice_exercises
 from webapp.teach.dashboard import CSV_COLUMNS, pseudonym, safe_cell
 
 LESSON = "chain-rule-in-networks"
@@ -145,7 +145,7 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
     assert anon.post("/api/graph/answer", json={**step, "answer": "-0.5"}).status_code == 200
     anon_id = learner_id(app, klass, None)
     with app.app_context(), app.extensions["store"].engine.begin() as conn:
-        # A practice-free class still lists graph rows typed anywhere: one with a formula.
+        # A step whose answer a spreadsheet would run, and a practice answer.
         conn.execute(
             insert(graph_attempts).values(
                 learner=anon_id,
@@ -160,6 +160,25 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
                 created_at=utc_now(),
             )
         )
+        conn.execute(
+            insert(practice_exercises).values(
+                id="ex1", learner=anon_id, skill="chain", seed=7, created_at=utc_now()
+            )
+        )
+        conn.execute(
+            insert(practice_attempts).values(
+                exercise="ex1",
+                learner=anon_id,
+                skill="chain",
+                seed=7,
+                answer="+3",
+                correct=True,
+                note="correct",
+                level_before="new",
+                level_after="attempted",
+                created_at=utc_now(),
+            )
+        )
     response = teacher_client.get(f"/teach/classes/{klass['id']}/attempts.csv")
     assert response.status_code == 200
     assert response.is_streamed
@@ -168,14 +187,15 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == CSV_COLUMNS
     body = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
-    assert [r["kind"] for r in body] == ["quiz", "graph", "graph"]
-    quiz, graph, formula = body
+    assert [r["kind"] for r in body] == ["quiz", "graph", "graph", "practice"]
+    quiz, graph, formula, practice = body
     assert quiz["learner"] == "'=HYPERLINK(1)"  # the nickname, defused
     assert quiz["item"] == f"{LESSON}/neuron-dw" and quiz["answer"] == "b"
     assert quiz["correct"] == "false" and quiz["time"].endswith("+00:00")
     assert graph["learner"] == pseudonym(klass["id"], anon_id) != anon_id
     assert graph["item"] == "neuron/w/grad" and graph["answer"] == "'-0.5"
     assert formula["answer"] == "'@SUM(A1:A9)" and formula["note"] == "sign"
+    assert (practice["item"], practice["answer"], practice["correct"]) == ("chain#7", "'+3", "true")
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@")), cell
