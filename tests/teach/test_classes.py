@@ -302,6 +302,7 @@ def test_an_unknown_code_is_a_friendly_404_page(client):
 def test_the_course_pages_form_leads_to_the_join_page(client, klass):
     course = client.get("/").text
     assert 'action="/join"' in course and 'id="course-join-code"' in course
+    assert '<a href="/join">Your classes</a>' in course
     response = client.get("/join", query_string={"code": f" {klass['code'].lower()} "})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/join/{klass['code']}"
