@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import insert
 
 from tests.teach.conftest import login, make_teacher, teacher_token
+from tests.test_postgres import pg_cluster  # noqa: F401 (a fixture)
 from webapp.db import utc_now
 from webapp.schema import graph_attempts, practice_attempts, practice_exercises
 from webapp.teach.dashboard import CSV_COLUMNS, pseudonym, safe_cell
@@ -247,3 +248,38 @@ def test_the_csv_of_a_large_class_comes_in_pieces(app, teacher_client, klass):
     assert len(pieces) > 2  # sent as it is read, not as one string
     assert all(len(p) < dashboard.CHUNK_BYTES + 2000 for p in pieces)
     assert sum(p.count(b"\n") if isinstance(p, bytes) else p.count("\n") for p in pieces) == 3001
+
+
+def test_stats_and_the_streamed_csv_on_postgresql(request, tmp_path):
+    """The same routes on the suite's PostgreSQL: a server-side cursor streams the CSV."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import make_test_app
+
+    cluster = request.getfixturevalue("pg_cluster")
+    admin = create_engine(cluster("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE dashboard"))
+    admin.dispose()
+    app = make_test_app(tmp_path, DATABASE_URL=cluster("dashboard"))
+    try:
+        make_teacher(app)
+        teacher = app.test_client()
+        assert login(teacher).status_code == 302
+        klass = create_class(teacher)
+        for nickname, choice in (("Kim", "b"), ("Lee", "c"), ("Max", "c")):
+            student = join(app, klass["code"], nickname)
+            url = f"/api/lessons/{LESSON}/quiz/neuron-dw/answer"
+            assert student.post(url, json={"choice": choice}).status_code == 200
+        stats = teacher.get(f"/api/teach/classes/{klass['id']}/stats").get_json()
+        item = next(q for q in stats["quiz"] if q["question"] == "neuron-dw")
+        assert (item["answered"], item["facility"]) == (3, pytest.approx(2 / 3))
+        response = teacher.get(f"/teach/classes/{klass['id']}/attempts.csv")
+        assert response.is_streamed
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert rows[0] == CSV_COLUMNS
+        assert sorted(r[1] for r in rows[1:]) == ["Kim", "Lee", "Max"]
+        days = teacher.get(f"/api/teach/classes/{klass['id']}/activity").get_json()["days"]
+        assert days[-1]["answers"] == 3 and days[-1]["quiz"] == 3
+    finally:
+        app.extensions["store"].engine.dispose()
