@@ -141,3 +141,18 @@ def test_no_axe_violations_and_screenshots(page, dashboard, axe_check, artifacts
             for part in ("quiz", "graphs", "practice"):
                 section = page.locator(f"section:has([data-part='{part}'])")
                 section.screenshot(path=str(artifacts_dir / f"{name}-{part}.png"))
+
+
+def test_an_empty_class(page, dashboard, live_server, axe_check, console_errors):
+    """A class nobody joined yet: every part says so, nothing fails."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    created = page.request.post(
+        live_server + "/api/teach/classes", data={"name": "Empty"}, headers={"X-CSRFToken": token}
+    )
+    open_dashboard(page, f"{live_server}/teach/classes/{created.json()['id']}")
+    assert page.locator("[data-fact='learners']").inner_text() == "0"
+    assert page.locator("[data-part='activity']").inner_text() == "No answers yet."
+    assert page.locator("tr[data-row='neuron-dw'] [data-column='facility']").inner_text() == "—"
+    assert page.locator("[data-graph='neuron'] [data-node='w']").get_attribute("data-wrong") == "0"
+    axe_check(page, "on an empty class's dashboard")
+    assert console_errors == []
