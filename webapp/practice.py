@@ -2,9 +2,11 @@
 and a mixed review of the skills that are due. The skills are loaded once, at start-up.
 
 These pages are the learner's own (their levels), so they are rendered per request and never
-cached; the exercises themselves come from the JSON API (webapp/api/practice.py).
+cached; the exercises themselves come from the JSON API (webapp/api/practice.py), their Markdown
+rendered here with each formula left as TeX for the browser's KaTeX (static/js/katex-render.js).
 """
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +15,9 @@ from flask import Blueprint, Flask, abort, current_app, make_response, render_te
 from lessonengine.assessment.mastery import LEVELS, Mastery, is_due
 from lessonengine.assessment.practice import Skill, load_skills
 from lessonengine.content import ContentError
+from lessonengine.content.lessons import MATH_TOKENS, SHORT_FORMULA
+from lessonengine.content.lessons import _glue_punctuation as glue_punctuation
+from lessonengine.content.lessons import _make_markdown as make_markdown
 from webapp.learner import current_learner
 from webapp.practice_store import clock
 from webapp.store import get_store
@@ -22,6 +27,40 @@ bp = Blueprint("practice", __name__)
 # The mixed review's address; no skill may take it.
 MIXED = "mixed-review"
 LEVEL_LABELS = {level: level.capitalize() for level in LEVELS}
+
+
+def _tex_placeholder(self, tokens, idx, options, env) -> str:
+    # The lesson's markup around a formula (its _render_math), with the TeX itself left for the
+    # browser: KaTeX in the server costs a V8 process per worker, in the browser nothing here.
+    token = tokens[idx]
+    tex = token.content.strip()
+    display = MATH_TOKENS[token.type]
+    source = (
+        f'<span class="tex-source" data-tex="{html.escape(tex)}" '
+        f'data-display="{str(display).lower()}">{html.escape(tex, quote=False)}</span>'
+    )
+    if token.type == "math_block":
+        return f'<div class="math">{source}</div>\n'
+    trail = html.escape((token.meta or {}).get("trail", ""), quote=False)
+    if trail or len(tex) <= SHORT_FORMULA:
+        return f'<span class="math-nowrap">{source}{trail}</span>'
+    return source
+
+
+# The lessons' Markdown (same options and plugins), with formulas as placeholders.
+_markdown = make_markdown()
+for _kind in MATH_TOKENS:
+    _markdown.add_render_rule(_kind, _tex_placeholder)
+
+
+def markdown_html(text: str, inline: bool = False) -> str:
+    """Markdown as HTML, each `$...$`/`$$...$$` a placeholder with its TeX in `data-tex`."""
+    env: dict = {}
+    tokens = _markdown.parseInline(text, env) if inline else _markdown.parse(text, env)
+    for token in tokens:
+        if token.children:
+            glue_punctuation(token.children)
+    return _markdown.renderer.render(tokens, _markdown.options, env)
 
 
 @dataclass(frozen=True)

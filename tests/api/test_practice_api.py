@@ -6,12 +6,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 
 from lessonengine.assessment.mastery import LEVELS, REVIEW_LADDER, STREAK
 from lessonengine.assessment.practice import MAX_SEED, generate
+from lessonengine.content import texmath
 from tests.conftest import make_test_app
 from tests.test_postgres import pg_cluster  # noqa: F401 (a fixture)
+from webapp.practice import markdown_html
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -120,10 +123,60 @@ def test_an_exercise_has_the_contract_fields_and_never_its_answer(client, skills
         if body["find"] is not None:
             assert set(body["find"]) == {"node", "quantity", "parent"}
             assert body["find"]["quantity"] in ("grad", "local_grad", "signal")
-        assert 'class="katex"' in body["prompt_html"]  # typeset on the server
+        assert 'class="tex-source"' in body["prompt_html"]  # the browser typesets it
         secret = generate(skills[skill], 7)
         assert "expected" not in body and "explanation" not in body
         assert secret.explanation not in str(body)
+
+
+def formulas_of(html: str) -> list[tuple[str, str]]:
+    """The placeholders of an *_html field: (TeX, display) in order."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [(s["data-tex"], s["data-display"]) for s in soup.select(".tex-source[data-tex]")]
+
+
+def test_the_html_fields_hold_the_markdown_rendered_and_each_formula_as_its_tex(client, skills):
+    for skill in skills:
+        exercise = new_exercise(client, skill, seed=11)
+        formulas = formulas_of(exercise["prompt_html"])
+        assert formulas and 'class="katex"' not in exercise["prompt_html"]
+        for tex, display in formulas:
+            # Each placeholder holds a formula of the Markdown, unescaped, as its TeX.
+            assert f"${tex}$" in exercise["prompt"] and display in ("false", "true")
+        choices = exercise["answer"]["choices"] or []
+        for choice, html in zip(choices, exercise["answer"]["choices_html"] or [], strict=True):
+            assert not html.startswith("<p>")
+            assert all(f"${tex}$" in choice for tex, _ in formulas_of(html))
+        body = answer(client, exercise, wrong_answer(skills, exercise)).get_json()
+        explained = formulas_of(body["explanation_html"])
+        assert explained and all(tex in body["explanation"] for tex, _ in explained)
+
+
+def test_tex_is_escaped_in_its_placeholder_and_display_math_says_so():
+    html = markdown_html('If $a < b & c$ then\n\n$$\\text{"x"} > 1$$\n\nand **so** on.')
+    assert formulas_of(html) == [("a < b & c", "false"), ('\\text{"x"} > 1', "true")]
+    assert 'data-tex="a &lt; b &amp; c"' in html and "&quot;x&quot;" in html
+    assert '<div class="math">' in html and "<strong>so</strong>" in html
+    # A short formula keeps the punctuation after it on its line, as in the lesson.
+    inline = markdown_html("so $x = 1$.", inline=True)
+    assert inline.startswith('so <span class="math-nowrap"><span class="tex-source"')
+    assert inline.endswith("</span>.</span>")
+
+
+def test_no_practice_request_typesets_on_the_server(client, skills):
+    # The lessons were typeset at start-up; after that the KaTeX process is released, and
+    # practice must not start it again (it would stay, ~80 MB, in every worker).
+    texmath.release()
+    before = texmath.cache_info()
+    for skill in skills:
+        for seed in (5, 6):
+            exercise = new_exercise(client, skill, seed=seed)
+            text = right_answer(skills, exercise) if seed == 5 else wrong_answer(skills, exercise)
+            assert answer(client, exercise, text).status_code == 200
+    assert client.get(f"/practice/{next(iter(skills))}").status_code == 200
+    assert client.get("/practice").status_code == 200
+    assert texmath.cache_info() == before  # no formula asked of KaTeX, not even from its cache
+    assert texmath._renderer is None  # and its process was not started
 
 
 def test_the_same_seed_gives_the_same_exercise_under_a_new_id(client, skills):
@@ -154,7 +207,7 @@ def test_every_skill_is_graded_right_with_the_engines_answer_and_stored(client, 
         assert {"correct", "note", "feedback", "explanation", "level", "due"} <= set(body)
         assert body["correct"] is True and body["note"] == "correct"
         assert body["level"] == "familiar" and body["due"] is None
-        assert body["explanation"] and 'class="katex"' in body["explanation_html"]
+        assert body["explanation"] and "data-tex=" in body["explanation_html"]
     stored = app.extensions["store"].practice_attempts()
     assert [row["skill"] for row in stored] == list(skills)
     assert all(row["correct"] and row["level_after"] == "familiar" for row in stored)

@@ -21,12 +21,11 @@ from lessonengine.assessment.practice import (
     generate,
     grade_exercise,
 )
-from lessonengine.content import ContentError, TexError, render_block, render_inline
 from webapp.api import bp
 from webapp.errors import ApiError, read_body, read_json
 from webapp.learner import current_learner
 from webapp.limits import write_limit
-from webapp.practice import get_skills, skill_statuses
+from webapp.practice import get_skills, markdown_html, skill_statuses
 from webapp.practice_store import ExerciseAnswered, clock
 from webapp.store import get_store
 
@@ -51,10 +50,11 @@ def _skill_or_404(skill_id: str):
 
 
 def _html(markdown: str, inline: bool = False) -> str:
-    """Markdown and TeX as HTML, typeset as the lesson is; plain escaped text if it cannot be."""
+    """Markdown as HTML with each formula's TeX in a placeholder for the browser's KaTeX (no
+    KaTeX here: it would hold a V8 process in every worker); escaped text if it cannot be."""
     try:
-        return (render_inline if inline else render_block)(markdown)
-    except (TexError, ContentError):
+        return markdown_html(markdown, inline)
+    except KeyError:  # a `:::` block, which only a lesson resolves: shown as the text it is
         text = html.escape(markdown)
         return text if inline else f"<p>{text}</p>"
 
@@ -68,7 +68,7 @@ def _level(mastery: Mastery, now) -> dict:
 
 
 def exercise_json(exercise_id: str, exercise: Exercise, title: str) -> dict:
-    """An exercise as the API sends it (what to find, never its answer), typeset for the page."""
+    """An exercise as the API sends it (what to find, never its answer), as HTML for the page."""
     payload = {"id": exercise_id, **exercise.to_dict()}
     choices = [_html(c, inline=True) for c in exercise.choices] if exercise.choices else None
     payload["answer"]["choices_html"] = choices
@@ -165,6 +165,14 @@ def answer_exercise(skill_id: str, exercise_id: str):
 # --- The OpenAPI section of these routes -----------------------------------------------------
 
 
+# What the *_html fields hold: the server renders the Markdown but typesets no formula.
+HTML_WITH_TEX = (
+    "The Markdown rendered as HTML, its formulas not typeset: each `$...$` or `$$...$$` is a "
+    '`<span class="tex-source" data-tex="TeX" data-display="false|true">` holding its TeX '
+    "(escaped), for the page to typeset with KaTeX."
+)
+
+
 def openapi_section():
     """Paths and schemas of /api/practice and its exercises."""
     from lessonengine.assessment.mastery import LEVELS
@@ -216,7 +224,10 @@ def openapi_section():
                 "skill": {"type": "string"},
                 "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
                 "prompt": {"type": "string", "description": "Markdown with TeX math."},
-                "prompt_html": {"type": "string", "description": "The prompt typeset (HTML)."},
+                "prompt_html": {
+                    "type": "string",
+                    "description": "The prompt. " + HTML_WITH_TEX,
+                },
                 "graph": {
                     "type": ["object", "null"],
                     "required": ["program", "values"],
@@ -242,6 +253,7 @@ def openapi_section():
                         "choices_html": {
                             "type": ["array", "null"],
                             "items": {"type": "string"},
+                            "description": "Each choice, inline (no <p>). " + HTML_WITH_TEX,
                         },
                         "names": {"type": "array", "items": {"type": "string"}},
                     },
@@ -273,7 +285,10 @@ def openapi_section():
                 "note": {"type": "string", "description": "`correct` or a mistake's id."},
                 "feedback": {"type": "string"},
                 "explanation": {"type": "string", "description": "The worked solution."},
-                "explanation_html": {"type": "string"},
+                "explanation_html": {
+                    "type": "string",
+                    "description": "The worked solution. " + HTML_WITH_TEX,
+                },
                 "level": level,
                 "level_before": level,
                 "due": due,

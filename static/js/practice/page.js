@@ -1,6 +1,7 @@
 // Practice, the entry module of /practice/<skill> and the mixed review: it keeps one state,
 // changes it only through the model's functions and one set(), and calls the API.
 import { request } from "../api.js";
+import { loadKatex } from "../katex-render.js";
 import { createGraph } from "./graph.js";
 import {
   answerText,
@@ -42,7 +43,12 @@ function start(element) {
     if (!skill || state.done) return;
     set({ busy: true });
     try {
-      const exercise = await request(path(skill), { body: exerciseRequest(state) });
+      // KaTeX loads (the first time) while the exercise is fetched: the exercise is shown
+      // typeset, never as its TeX source first. Without KaTeX it shows with the source.
+      const [exercise] = await Promise.all([
+        request(path(skill), { body: exerciseRequest(state) }),
+        loadKatex().catch(() => null),
+      ]);
       set(exerciseChanges(state, exercise));
       if (state.mode === "skill") window.history.replaceState(null, "", shareSearch(exercise.seed));
       if (focus) view.heading.focus();

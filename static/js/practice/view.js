@@ -2,6 +2,7 @@
 // data-field) and hands the student's actions to the handlers. No fetch here.
 import { element } from "../dom.js";
 import { mount as watchFormulas } from "../formulas.js";
+import { typeset, typesetNow } from "../katex-render.js";
 import { answerHelp, currentSkill, dueText, shareSearch, verdictHead } from "./model.js";
 
 const FIELDS = [
@@ -46,6 +47,17 @@ function createView(root, handlers) {
   return v;
 }
 
+/**
+ * Put the server's HTML (Markdown rendered, formulas still TeX) into `host` and typeset it: at
+ * once when KaTeX is loaded (page.js loads it before it shows an exercise), else when it loads.
+ * Wide display formulas then get their scroll box and tab stop.
+ */
+function showMath(host, html) {
+  host.innerHTML = html;
+  if (typesetNow(host) === 0) watchFormulas(host);
+  else typeset(host).then(() => watchFormulas(host));
+}
+
 function drawLevel(v, state) {
   const skill = state.skills.get(currentSkill(state) ?? state.exercise?.skill);
   if (!skill || !v.level) return;
@@ -67,7 +79,7 @@ function drawChoices(v, exercise) {
       element("input", { type: "radio", name: "practice-choice", id, value }),
       element("label", { for: id }),
     );
-    row.lastChild.innerHTML = html[i]; // typeset by the server (KaTeX)
+    showMath(row.lastChild, html[i]);
     list.append(row);
   });
 }
@@ -75,8 +87,7 @@ function drawChoices(v, exercise) {
 /** A new exercise on screen: its prompt, its answer field or choices, its share link. */
 function drawExercise(v, state, onGraph) {
   const { exercise } = state;
-  v.prompt.innerHTML = exercise.prompt_html; // Markdown and TeX typeset by the server
-  watchFormulas(v.prompt);
+  showMath(v.prompt, exercise.prompt_html);
   v.number.textContent = state.count;
   const choice = exercise.answer.kind === "choice";
   v.form.hidden = false;
@@ -128,8 +139,7 @@ function drawResult(v, state) {
   const answered = Boolean(result);
   v.solution.hidden = !(result && !result.conflict);
   if (result && !result.conflict) {
-    v.explanation.innerHTML = result.explanation_html;
-    watchFormulas(v.explanation);
+    showMath(v.explanation, result.explanation_html);
   }
   v.check.disabled = answered || state.busy;
   v.input.readOnly = answered;
