@@ -8,6 +8,7 @@ TeX, JSON views and a cache. Knows nothing of content, assessment or the web.
 - `gradcheck`: central finite differences with a verdict per input;
 - `tex`: every TeX string (names, expressions, rules, numbers);
 - `views`: the JSON of a graph and of one node;
+- `narration`: each node's forward and backward step in words, with its numbers (in the JSON);
 - `cache`: `compute`, the cached entry point the web layer calls.
 - `presets`: the lesson's example graphs, each a program with default values.
 """

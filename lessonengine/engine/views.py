@@ -9,6 +9,7 @@ import json
 import numpy as np
 
 from lessonengine.engine.gradcheck import gradient_check
+from lessonengine.engine.narration import backward_parts, forward_parts
 from lessonengine.engine.ops import CONST_ROLE, INPUT_ROLE, OPS
 from lessonengine.engine.program import CONST, INPUT
 from lessonengine.engine.tex import node_tex, operand_tex, render_rule
@@ -52,8 +53,17 @@ def rule(graph, node, slot):
 
 
 def graph_view(graph):
-    """Every node, in topological order, with its notes, and the gradient check."""
-    out = [{"id": node.id, **_node_fields(graph, node)} for node in graph.program.nodes]
+    """Every node, in topological order, with its notes and the narration of its forward and
+    backward steps, and the gradient check."""
+    out = [
+        {
+            "id": node.id,
+            **_node_fields(graph, node),
+            "forward": forward_parts(graph, node),
+            "backward": backward_parts(graph, node),
+        }
+        for node in graph.program.nodes
+    ]
     check = gradient_check(graph)
     for entry in check:
         entry["analytic"] = plain(entry["analytic"])

@@ -6,6 +6,7 @@ import {
   descentValues,
   initialState,
   known,
+  lessonCheckParts,
   lossOf,
   newInputValue,
   parametersOf,
@@ -13,6 +14,7 @@ import {
   reachChanges,
   scene,
   stepChanges,
+  stepParts,
 } from "../../static/js/graph/model.js";
 import { neuron } from "./fixtures.js";
 
@@ -133,4 +135,27 @@ test("a new structure resets stepping; new values keep it", () => {
   const changed = acceptChanges(state, other, { program: "p", values: {} });
   assert.equal(changed.cursor, null);
   assert.equal(changed.selected, null);
+});
+
+/** A sentence's plain text: its text parts, and each formula's TeX as it is. */
+const text = (parts) => parts.map((p) => (typeof p === "string" ? p : p.tex)).join("");
+
+test("the narration is the engine's sentence for the step; the last says the pass is complete", () => {
+  const graph = neuron();
+  const n = graph.nodes.length;
+  graph.nodes[0].forward = ["Forward: ", { tex: "w" }, " is an input."];
+  graph.nodes[0].backward = ["Backward: at w."];
+  assert.equal(text(stepParts(graph, 1)), "Forward: w is an input.");
+  assert.equal(text(stepParts(graph, 2 * n)), "Backward: at w. The backward pass is complete.");
+});
+
+test("the lesson's formula is compared with the backward pass", () => {
+  const graph = neuron();
+  assert.match(text(lessonCheckParts(graph, false)), /Step the backward pass to w/);
+  const checked = text(lessonCheckParts(graph, true));
+  assert.match(checked, /^From the lesson: .*\(a - y\)\\cdot x = \(0\.6682 − 1\) × 1\.5 = /);
+  assert.match(checked, /they agree\.$/);
+  const wrong = neuron();
+  wrong.nodes.find((n) => n.id === "w").grad += 0.1;
+  assert.match(text(lessonCheckParts(wrong, true)), /they differ\.$/);
 });

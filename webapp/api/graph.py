@@ -168,6 +168,29 @@ def openapi_section():
                 "tex": {"type": "string", "description": "The node in TeX (name or expression)."},
                 "notes": ref("Notes"),
                 "range": ref("RangeOrNull"),
+                "forward": {
+                    **ref("Sentence"),
+                    "description": "The node's forward step in words, with its numbers.",
+                },
+                "backward": {
+                    **ref("Sentence"),
+                    "description": "Its backward step: the gradient arriving, and from where.",
+                },
+            },
+        },
+        "Sentence": {
+            "type": "array",
+            "description": "A sentence as parts: plain text, or a formula in TeX ({tex}).",
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "required": ["tex"],
+                        "properties": {"tex": {"type": "string"}},
+                        "additionalProperties": False,
+                    },
+                ]
             },
         },
         "Notes": {

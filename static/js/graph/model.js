@@ -2,7 +2,6 @@
 // check in words, value ranges and the gradient-descent step. Plain functions of plain data, no
 // DOM: widget.js keeps one state object and changes it only through these and one setter.
 import { formatNumber as f } from "./format.js";
-import { stepParts } from "./narration.js";
 
 /** The widget's state before the first answer. */
 function initialState({ presetId = "neuron", playground = false } = {}) {
@@ -88,9 +87,32 @@ function stepChanges(state, action) {
   };
 }
 
-/** The program the graph was computed from: the student's, or the preset's. */
-const programOf = (state) =>
-  state.playground ? state.program : state.presets.find((p) => p.id === state.presetId)?.program;
+/**
+ * The narration at step `cursor` (1..n forward, n+1..2n backward) of a graph of n nodes: the
+ * engine's sentence for the node's step (parts: text, or {tex} typeset by KaTeX).
+ */
+function stepParts(graph, cursor) {
+  const n = graph.nodes.length;
+  const node = graph.nodes[cursor <= n ? cursor - 1 : 2 * n - cursor];
+  const parts = (cursor <= n ? node.forward : node.backward) || [];
+  return cursor === 2 * n ? [...parts, " The backward pass is complete."] : parts;
+}
+
+/** The lesson's formula for the neuron, ∂L/∂w = (a − y)·x, compared with the backward pass. */
+function lessonCheckParts(graph, gradKnown) {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const [w, x, a, y] = ["w", "x", "a", "y"].map((id) => byId.get(id));
+  if (!w || !x || !a || !y) return [];
+  const head = ["From the lesson: ", { tex: "\\frac{\\partial L}{\\partial w} = (a - y)\\cdot x" }];
+  if (!gradKnown) return [...head, ". Step the backward pass to w to compare."];
+  const formula = (a.value - y.value) * x.value;
+  const ok = Math.abs(formula - w.grad) <= 1e-9 * Math.max(1, Math.abs(w.grad));
+  const verdict = ok ? "✓ they agree" : "✗ they differ";
+  return [
+    ...head,
+    ` = (${f(a.value)} − ${f(y.value)}) × ${f(x.value)} = ${f(formula)}; the backward pass gives ${f(w.grad)} ${verdict}.`,
+  ];
+}
 
 /** The changes of reaching step `cursor`; `playing` keeps a running play going until the end. */
 function reachChanges(state, cursor, playing = false) {
@@ -101,7 +123,7 @@ function reachChanges(state, cursor, playing = false) {
     cursor,
     current: node.id,
     playing: playing && cursor < 2 * n,
-    narration: stepParts(graph, cursor, programOf(state)),
+    narration: stepParts(graph, cursor),
   };
 }
 
@@ -254,6 +276,7 @@ export {
   initialState,
   inputsOf,
   known,
+  lessonCheckParts,
   lossOf,
   newInputValue,
   parametersOf,
@@ -263,4 +286,5 @@ export {
   same,
   scene,
   stepChanges,
+  stepParts,
 };

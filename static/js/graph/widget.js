@@ -1,4 +1,4 @@
-// The interactive backprop graph. mount() only wires: the model (model.js, narration.js) decides,
+// The interactive backprop graph. mount() only wires: the model (model.js) decides,
 // the views draw, and the state changes in one place, set(), which calls the one draw().
 // Events on the element, for the page: graph:ready and graph:values-changed {values, preset,
 // program} (the first graph; a student's change), graph:panel-drawn {node, ms, request, draw},
@@ -15,6 +15,7 @@ import {
   initialState,
   inputsOf,
   known,
+  lessonCheckParts,
   lossOf,
   newInputValue,
   parametersOf,
@@ -25,7 +26,6 @@ import {
   scene,
   stepChanges,
 } from "./model.js";
-import { lessonCheckParts } from "./narration.js";
 import { createPanel, drawPanel } from "./panel.js";
 import { katexReady, loadKatex, partsHtml } from "./tex.js";
 import { buildView, createView, drawView, focusNode } from "./view.js";
