@@ -132,9 +132,11 @@ function missedLinks(question, number) {
   links.append(review);
   const heading = question.section ? document.getElementById(question.section) : null;
   if (heading) {
-    const read = element("a", { class: "quiz-link", href: `#${question.section}` }, "Reread ");
+    // One text in one span: a flex box would drop the space between two pieces.
+    const title = `Reread “${heading.textContent.trim()}”`;
+    const read = element("a", { class: "quiz-link", href: `#${question.section}` });
+    read.append(element("span", { class: "quiz-link-title" }, title));
     read.addEventListener("click", focusLinkTarget); // focus goes to the section, not to <body>
-    read.append(element("span", { class: "quiz-link-title" }, `“${heading.textContent.trim()}”`));
     links.append(read);
   }
   return links;
