@@ -14,6 +14,7 @@ import {
   quizRow,
   skillRow,
   sortRows,
+  wrapLabel,
   wrongLevel,
 } from "../../static/js/teach/dashboard-model.js";
 
@@ -188,4 +189,13 @@ test("practice rows and the charts' text alternatives", () => {
       "learners. Latest: 2026-11-05, 1 answer by 1 learner.",
   );
   assert.equal(activitySentence([]), "No answers yet.");
+});
+
+test("chart labels wrap at spaces for a phone", () => {
+  assert.equal(
+    wrapLabel("Through one neuron to its weight", 16),
+    "Through one<br>neuron to its<br>weight",
+  );
+  assert.equal(wrapLabel("ReLU's signals", 16), "ReLU's signals");
+  assert.equal(wrapLabel("Averyveryverylongword here", 5), "Averyveryverylongword<br>here");
 });

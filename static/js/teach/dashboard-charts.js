@@ -4,13 +4,14 @@
 import { element as make } from "../dom.js";
 import { loadPlotly } from "../plots/plots.js";
 import { themeFigure, watchColorScheme } from "../plots/theme.js";
-import { activitySentence, LEVELS, practiceSentence } from "./dashboard-model.js";
+import { activitySentence, LEVELS, practiceSentence, wrapLabel } from "./dashboard-model.js";
 
 // The lesson's palette (lessonengine/figures.py): theme.js swaps each for its CSS colour.
 const INK = "#1f2328";
 const GRID = "#d1d9e0";
 const SURFACE = "#ffffff";
-const SERIES = ["#d1d9e0", "#e69f00", "#0072b2", "#009e73", "#d55e00"];
+// new, attempted, familiar, proficient, mastered (and the activity's kinds); "new" in the muted ink.
+const SERIES = ["#59636e", "#e69f00", "#0072b2", "#009e73", "#d55e00"];
 const PLOT_CONFIG = { displayModeBar: false, responsive: true, staticPlot: true };
 let uid = 0;
 
@@ -19,10 +20,11 @@ function layoutOf(extra) {
     paper_bgcolor: SURFACE,
     plot_bgcolor: SURFACE,
     font: { color: INK, size: 13 },
-    margin: { l: 48, r: 12, t: 12, b: 40 },
+    margin: { l: 48, r: 12, t: 40, b: 48 },
     height: 280,
     barmode: "stack",
-    legend: { orientation: "h", y: -0.2 },
+    // Above the plot: below it, the legend would run into the axis's title on a phone.
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
     xaxis: { gridcolor: GRID, automargin: true },
     yaxis: { gridcolor: GRID, automargin: true, rangemode: "tozero" },
     ...extra,
@@ -48,8 +50,9 @@ function activityFigure(days) {
   };
 }
 
-function practiceFigure(skills) {
-  const y = skills.map((s) => s.title || s.skill);
+function practiceFigure(skills, narrow) {
+  // On a phone the skills' names wrap, so the bars keep some width.
+  const y = skills.map((s) => wrapLabel(s.title || s.skill, narrow ? 16 : 40));
   return {
     data: LEVELS.map((level, i) => ({
       type: "bar",
@@ -60,8 +63,8 @@ function practiceFigure(skills) {
       marker: { color: SERIES[i] },
     })),
     layout: layoutOf({
-      height: 80 + 36 * Math.max(1, skills.length),
-      margin: { l: 12, r: 12, t: 12, b: 40 },
+      height: 110 + (narrow ? 58 : 36) * Math.max(1, skills.length),
+      margin: { l: 12, r: 12, t: 40, b: 48 },
       xaxis: { gridcolor: GRID, title: { text: "learners" } },
       yaxis: { automargin: true, autorange: "reversed" },
     }),
@@ -114,7 +117,9 @@ function renderActivity(host, days, plotlyUrl) {
 
 /** The practice chart (the table beside it holds the same numbers). */
 function renderPracticeChart(host, skills, plotlyUrl) {
-  if (skills.length) chart(host, practiceFigure(skills), practiceSentence(skills), plotlyUrl);
+  if (!skills.length) return;
+  const narrow = host.clientWidth < 560;
+  chart(host, practiceFigure(skills, narrow), practiceSentence(skills), plotlyUrl);
 }
 
 export { renderActivity, renderPracticeChart };

@@ -185,6 +185,18 @@ function practiceSentence(skills) {
     .join(" ");
 }
 
+/** A label broken into lines of at most `width` characters (at spaces), joined by <br> for plotly. */
+function wrapLabel(text, width) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.join("<br>");
+}
+
 export {
   activitySentence,
   fixed,
@@ -200,6 +212,7 @@ export {
   quizRow,
   skillRow,
   sortRows,
+  wrapLabel,
   wrongLevel,
   wrongShare,
 };
