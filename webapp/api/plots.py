@@ -47,22 +47,10 @@ def openapi_section():
                 "max": {"type": "number"},
                 "step": {"type": "number"},
                 "range": {
+                    **ref("RangeOrNull"),  # the graph section's schema
                     "description": "The op table's range for this input, as the graph's `range` "
                     "of the same input ({min, max, min_open, max_open}); null: any number from "
                     "min to max (the engine's limit).",
-                    "oneOf": [
-                        {
-                            "type": "object",
-                            "required": ["min", "max", "min_open", "max_open"],
-                            "properties": {
-                                "min": {"type": "number"},
-                                "max": {"type": "number"},
-                                "min_open": {"type": "boolean"},
-                                "max_open": {"type": "boolean"},
-                            },
-                        },
-                        {"type": "null"},
-                    ],
                 },
             },
         },
