@@ -122,7 +122,9 @@ def test_the_dashboard_by_keyboard(page, dashboard, console_errors):
     assert console_errors == []
 
 
-def test_no_axe_violations_and_screenshots(page, dashboard, axe_check, artifacts_dir):
+def test_no_axe_violations_and_screenshots(
+    page, dashboard, axe_check, artifacts_dir, console_errors
+):
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width in (360, 1280):
@@ -141,6 +143,7 @@ def test_no_axe_violations_and_screenshots(page, dashboard, axe_check, artifacts
             for part in ("quiz", "graphs", "practice"):
                 section = page.locator(f"section:has([data-part='{part}'])")
                 section.screenshot(path=str(artifacts_dir / f"{name}-{part}.png"))
+    assert console_errors == []  # the charts drew within the page's Content-Security-Policy
 
 
 def test_an_empty_class(page, dashboard, live_server, axe_check, console_errors):
