@@ -10,8 +10,8 @@ split as the widget reports it: the request (click to the engine's answer), the 
 (KaTeX typesetting included) and what comes after (the event reaching the page). Prints the median
 and p95 of each, the same requests made by fetch() alone (the network and the engine by
 themselves), and the size of the widget's own JavaScript and CSS as it mounts (widget.js and
-what it imports statically, and graph.css; what loads later, Your turn and the playground's
-editor, is listed apart), then stops the server. KaTeX
+what it imports statically, and graph.css; what loads later, Your turn, the descent controls and
+the playground's editor, is listed apart), then stops the server. KaTeX
 itself is loaded before the timed clicks, as it is once a student's pointer or focus reaches the
 widget. The lesson opens the graph in Your turn (no engine panel on a click): it is switched off
 first.
@@ -154,8 +154,8 @@ def static_imports(entry):
 
 def widget_files():
     """(at mount, later, shared): the widget's own files it loads as it mounts (with graph.css),
-    its own files loaded later (dynamic import(): Your turn, the playground's editor) with their
-    stylesheet, and the modules it shares with other widgets (counted with neither)."""
+    its own files loaded later (dynamic import(): Your turn, descent, the playground's editor) with
+    Your turn's stylesheet, and the modules it shares with other widgets (counted with neither)."""
     closure = static_imports(GRAPH_JS / "widget.js")
     mount = [p for p in closure if p.parent == GRAPH_JS] + [ROOT / "static/css/graph.css"]
     later = [p for p in sorted(GRAPH_JS.glob("*.js")) if p not in closure]
@@ -217,7 +217,7 @@ def main():
     total = 0
     for title, paths in (
         ("widget files loaded as it mounts", mount),
-        ("loaded later (Your turn when first switched on; the playground page's editor)", later),
+        ("loaded later (Your turn, the descent controls, the playground page's editor)", later),
         ("shared with the other widgets (not counted)", shared),
     ):
         rows = sizes(paths)

@@ -6,7 +6,6 @@
 // {values} (inputs set from outside; no event echoes back).
 import { ApiError, request } from "../api.js";
 import { createControls, debounce, drawControls } from "./controls.js";
-import { createDescent, drawDescent } from "./descent.js";
 import {
   acceptChanges,
   checkLine,
@@ -62,7 +61,7 @@ function skeleton(element, playground) {
 <div class="graph-canvas"></div><details class="graph-keys"><summary>Keyboard</summary><p id="graph-keys-${uid}">Arrows move between nodes, Home and End go to the first input and the loss, Enter or Space opens one; F, B, P, R step and play.</p></details>
 <div class="graph-status" role="alert"></div><div class="graph-steps"></div><p class="graph-narration" aria-live="polite"></p><p class="graph-lesson-check"></p>
 <div class="graph-side"><section class="graph-panel"></section><div><fieldset class="graph-inputs"></fieldset><div class="graph-check"></div><ul class="graph-check-reasons"></ul></div></div>
-<section class="graph-descent"></section>`,
+<section class="graph-descent" hidden></section>`,
   );
   const names = [...PARTS, "panel", "inputs", "check", "check-reasons", "descent"];
   const dom = Object.fromEntries(names.map((n) => [n, element.querySelector(`.graph-${n}`)]));
@@ -109,11 +108,7 @@ async function mount(element, config = {}) {
     onStep: step,
     onCheck: (on) => set({ showCheck: on }),
   });
-  const descent = createDescent(dom.descent, {
-    onDescent: descend,
-    onRate: (eta) => set({ learningRate: eta }),
-    onSteps: (n) => set({ descentSteps: n }),
-  });
+  let [descent, descentLoading] = [null, null]; // the descent controls, once loaded
   const editor =
     playground &&
     pg.createEditor(dom.editor, {
@@ -284,6 +279,20 @@ async function mount(element, config = {}) {
     set({ descending: false });
   }
 
+  /** Load the descent controls (descent.js) once, the first time they would show. */
+  function loadDescent() {
+    descentLoading ||= import("./descent.js").then((module) => {
+      const handlers = {
+        onDescent: descend,
+        onRate: (eta) => set({ learningRate: eta }),
+        onSteps: (n) => set({ descentSteps: n }),
+      };
+      descent = { parts: module.createDescent(dom.descent, handlers), draw: module.drawDescent };
+      draw();
+    });
+    descentLoading.catch(() => {}); // should it fail, the section stays hidden
+  }
+
   /** Load Your turn once: its modules and its stylesheet (applied before anything is drawn). */
   function loadTurn() {
     turnLoading ||= Promise.all([
@@ -347,7 +356,9 @@ async function mount(element, config = {}) {
       steps: { cursor: state.cursor, total: 2 * nodes.length, playing: state.playing },
       check: state.showCheck,
     });
-    drawDescent(descent, {
+    // Not while Your turn hides it: a student who never leaves Your turn never loads it.
+    if (!descent && !state.turn?.on && parametersOf(state).length) loadDescent();
+    descent?.draw(descent.parts, {
       parameters: parametersOf(state),
       rate: state.learningRate,
       steps: state.descentSteps,
