@@ -185,6 +185,7 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
     assert response.is_streamed
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == CSV_COLUMNS
     body = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]

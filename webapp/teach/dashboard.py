@@ -35,12 +35,6 @@ CHUNK_BYTES = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _private(response):
-    # A class's answers: no shared cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _owned(class_id: int, api: bool) -> dict:
     # Another teacher's class answers exactly as a class that does not exist; so does an id
     # outside the column's range (which the database would refuse with an error).
@@ -71,7 +65,7 @@ def dashboard(class_id: int):
         "presets": [{"id": p.id, "title": p.title} for p in PRESETS.values()],
     }
     page = render_template("teach/dashboard.html", klass=klass, dashboard=config)
-    return _private(current_app.make_response(page))
+    return page
 
 
 @api_bp.get("/classes/<int:class_id>/stats")
@@ -83,7 +77,7 @@ def class_stats_json(class_id: int):
     stats = class_stats(get_store().engine, class_id, quizzes, _skills())
     if stats is None:  # deleted meanwhile
         raise ApiError(404, f"You have no class {class_id}.")
-    return _private(jsonify(stats))
+    return jsonify(stats)
 
 
 @api_bp.get("/classes/<int:class_id>/activity")
@@ -93,7 +87,7 @@ def class_activity_json(class_id: int):
     _owned(class_id, api=True)
     with get_store().engine.connect() as conn:
         days = activity(conn, class_id)
-    return _private(jsonify({"class": class_id, "days": days}))
+    return jsonify({"class": class_id, "days": days})
 
 
 # --- The CSV export ---------------------------------------------------------------------------
@@ -197,7 +191,7 @@ def attempts_csv(class_id: int):
     )
     filename = f"class-{class_id}-attempts.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return response  # no-store, as everything of the teach blueprints (webapp/teach)
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------
