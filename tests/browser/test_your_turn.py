@@ -248,6 +248,20 @@ def test_the_two_layer_graph_asks_for_the_signal_to_a1(page, live_server, width,
     page.keyboard.type("transpose(W2) @ (a2 - y)")
     page.keyboard.press("Enter")
     expect(verdict).to_have_attribute("data-note", "correct")
+    # A weight matrix's gradient as an expression: the outer product g a1ᵀ, written outer(g, a1).
+    page.locator(f'{two} [data-node="W2"]').click()
+    w2 = page.locator(f'{two} form[data-step-node="W2"][data-quantity="grad"]')
+    field = w2.locator('[data-input="answer"]')
+    field.focus()
+    page.keyboard.type("outer(a1, a2 - y)")
+    page.keyboard.press("Enter")
+    expect(w2.locator(".graph-turn-verdict")).to_have_attribute("data-note", "no-transpose")
+    field.fill("")
+    field.focus()
+    page.keyboard.type("outer(a2 - y, a1)")
+    page.keyboard.press("Enter")
+    expect(w2.locator(".graph-turn-verdict")).to_have_attribute("data-note", "correct")
+    expect(w2.locator(".graph-turn-read .tex")).to_be_visible()  # read as (a2 - y) a1ᵀ
     page.locator(two).screenshot(path=str(artifacts_dir / "your-turn-two-layer-1280.png"))
 
 
