@@ -92,6 +92,8 @@ def _no_transpose(step):
             wrong.append(m @ g)
     if step.quantity == "local_grad" and right.ndim == 2:
         wrong.append(right.T)
+    if step.op == "outer" and step.quantity == "signal" and g.shape[step.slot] == other.size:
+        wrong.append(other @ g if step.slot == 0 else g @ other)  # gᵀ v for g v, g u for gᵀ u
     return wrong
 
 
@@ -189,7 +191,7 @@ CATALOGUE = (
     ),
     Mistake(
         "no-transpose",
-        when=lambda s: _signal_like(s) and s.op == "matmul",
+        when=lambda s: _signal_like(s) and s.op in ("matmul", "outer"),
         wrong=_no_transpose,
         says=lambda s: (
             f"Back through a matrix product the matrix is transposed: the signal to "

@@ -92,6 +92,7 @@ EXTRA_PROGRAMS = [
     ("h = relu(w * x)\nL = sum(h + x)", {"w": "v3", "x": "v3"}),
     ("h = relu(x - w)\nL = mean(h * x)", {"w": "s", "x": "v3"}),
     ("u = x * w\nv = u * u\nL = u + v", {"x": "s", "w": "s"}),
+    ("M = outer(u, v)\nL = mean(M * C)", {"u": "v3", "v": "v3", "C": "m33"}),
 ]
 
 
@@ -302,6 +303,18 @@ def test_a_wrong_outer_product_is_refused_with_its_note(graph, node, text, note)
     assert not result.correct
     if note:
         assert result.note == note, (text, result)
+
+
+def test_an_outer_nodes_signal_without_the_transpose_is_no_transpose():
+    graph = Graph(
+        "M = outer(u, v)\nL = sum(M * C)",
+        {"u": [1.0, -2.0], "v": [0.5, 3.0], "C": [[1.0, 2.0], [-1.0, 4.0]]},
+    )
+    g, u, v = (np.array(graph.value(n)) for n in ("C", "u", "v"))  # dL/dM is C
+    assert grade(graph, "M", "signal", "v", "transpose(C) @ u").correct
+    assert grade(graph, "M", "signal", "u", "C @ v").correct
+    assert grade(graph, "M", "signal", "v", number_text(g @ u)).note == "no-transpose"
+    assert grade(graph, "M", "signal", "u", number_text(g.T @ v)).note == "no-transpose"
 
 
 def test_the_papers_g_times_x_transposed_points_to_outer():
