@@ -1,12 +1,17 @@
 """Practice in a real Chromium, by keyboard only: one skill to proficient, the clock moved a day
 on, the review due and done in the mixed review; axe finds nothing (light, dark, 360 px)."""
 
+import time
+
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
 from lessonengine.assessment.practice import generate
+from lessonengine.content import render_block, render_inline
 from tests.api.test_practice_api import Clock
 from tests.conftest import LiveServer, make_test_app
+from webapp.practice import markdown_html
 
 SKILL = "mul-local"  # a number answer, with a graph
 CHOICE = "add-local"  # radio choices
@@ -167,7 +172,7 @@ def test_a_choice_exercise_by_keyboard_at_360_px(
 
 
 def test_every_skill_fits_360_px_with_its_solution_open(
-    page: Page, server, practice_app, axe_check, console_errors
+    page: Page, server, practice_app, axe_check, artifacts_dir, console_errors
 ):
     """A wide formula scrolls in its own box (with a tab stop), never the page; axe stays at 0."""
     page.set_viewport_size({"width": 360, "height": 780})
@@ -183,6 +188,14 @@ def test_every_skill_fits_360_px_with_its_solution_open(
         page.locator('[data-field="solution"] .katex').first.wait_for()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{skill}: the page is {width} px wide"
+        # Each formula typeset in the browser that is wider than the column scrolls in its
+        # own box, which the keyboard reaches (formulas.js, after the typesetting).
+        wide = page.locator(".practice-exercise .katex-display.is-wide")
+        for box in wide.all():
+            expect(box).to_have_attribute("tabindex", "0")
+        if wide.count():
+            wide.first.focus()
+            page.screenshot(path=artifacts_dir / f"practice-wide-360-{skill}.png", full_page=True)
         axe_check(page, f"on {skill} at 360 px, answered")
     assert console_errors == []
 
@@ -203,3 +216,115 @@ def test_the_course_page_shows_this_learners_practice(page: Page, server, practi
     line = page.locator("[data-practice-progress] [data-field='progress']")
     total = len(practice_app.extensions["practice_skills"])
     expect(line).to_have_text(f"0 of {total} skills proficient or mastered.")
+
+
+# --- Formulas: typeset in the browser, as the lesson is on the server -------------------------
+
+# Counts the frames (each before it is painted) that hold a formula still as TeX source.
+COUNT_RAW_FRAMES = """
+window.rawTexFrames = 0;
+const tick = () => {
+  if (document.querySelector(".tex-source")) window.rawTexFrames += 1;
+  requestAnimationFrame(tick);
+};
+requestAnimationFrame(tick);
+"""
+
+
+def katex_of(html: str) -> list[str]:
+    """Each formula (.katex, with its MathML) of some HTML, serialised one way."""
+    return [str(k) for k in BeautifulSoup(html, "html.parser").select(".katex")]
+
+
+def shown_katex(page: Page, selector: str) -> list[str]:
+    outer = page.locator(f"{selector} .katex").evaluate_all("(els) => els.map((e) => e.outerHTML)")
+    return [k for html in outer for k in katex_of(html)[:1]]
+
+
+@pytest.mark.parametrize("skill", ["sigmoid-local", CHOICE, "layer-delta"])
+def test_formulas_are_typeset_in_the_browser_exactly_as_the_lesson_typesets_them(
+    page: Page, server, practice_app, skill, console_errors
+):
+    """KaTeX's HTML and MathML, the same markup as the server's KaTeX gives the lesson, and no
+    frame is ever painted with a formula as TeX, even when KaTeX is slow to arrive."""
+
+    def slow(route):
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/vendor/katex/katex.min.js", slow)
+    page.add_init_script(COUNT_RAW_FRAMES)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server}/practice/{skill}?seed=21")
+    wait_for_exercise(page, 1)
+    exercise = generate(practice_app.extensions["practice_skills"][skill], 21)
+    prompt = shown_katex(page, '[data-field="prompt"]')
+    assert prompt and prompt == katex_of(render_block(exercise.prompt))
+    if exercise.choices:
+        expected = [k for c in exercise.choices for k in katex_of(render_inline(c))]
+        assert shown_katex(page, '[data-field="choice-list"]') == expected
+        page.locator('input[name="practice-choice"]').first.check()
+    else:
+        page.locator(ANSWER).fill("1")
+    page.locator('[data-action="check"]').click()
+    page.locator('[data-field="solution"] .katex').first.wait_for()
+    shown = shown_katex(page, '[data-field="explanation"]')
+    assert shown and shown == katex_of(render_block(exercise.explanation))
+    assert page.locator('[data-field="explanation"] .math > .katex-display').count() == 1
+    # Screen readers get MathML: one <math> for each formula.
+    assert (
+        page.locator(".practice-exercise .katex .katex-mathml math").count()
+        == page.locator(".practice-exercise .katex").count()
+    )
+    assert page.locator(".tex-source").count() == 0
+    assert page.evaluate("window.rawTexFrames") == 0
+    assert console_errors == []
+
+
+def test_without_katex_an_exercise_still_reads_as_its_tex_source(page: Page, server):
+    page.route("**/vendor/katex/katex.min.js", lambda route: route.abort())
+    page.add_init_script(COUNT_RAW_FRAMES)
+    page.goto(f"{server}/practice/{SKILL}?seed=4")
+    expect(page.locator('[data-field="number"]')).to_have_text("1")
+    sources = page.locator('[data-field="prompt"] .tex-source')
+    expect(sources.first).to_be_visible()
+    assert page.locator('[data-field="prompt"] .katex').count() == 0
+    assert sources.first.inner_text() == sources.first.get_attribute("data-tex")
+    expect(page.locator(ANSWER)).to_be_editable()  # the exercise can still be answered
+    page.wait_for_function("window.rawTexFrames > 0")  # what the typeset test counts, seen here
+
+
+WIDE = "$$" + " + ".join(f"w_{{{i}}} x_{{{i}}}" for i in range(1, 25)) + " = z$$"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_wide_formula_typeset_in_the_browser_scrolls_in_its_own_box_with_a_tab_stop(
+    page: Page, server, axe_check, artifacts_dir, console_errors, scheme
+):
+    """No skill's solution is that wide at 360 px today: the server's reply gets one more
+    formula, rendered by the server's own Markdown renderer, to show what the page does."""
+
+    def widen(route):
+        reply = route.fetch()
+        body = reply.json()
+        body["explanation_html"] += markdown_html(f"In full:\n\n{WIDE}")
+        route.fulfill(response=reply, json=body)
+
+    page.route("**/answer", widen)
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{server}/practice/{SKILL}?seed=8")
+    wait_for_exercise(page, 1)
+    answer_by_keyboard(page, "1")
+    wide = page.locator('[data-field="explanation"] .katex-display.is-wide')
+    expect(wide).to_have_count(1)
+    expect(wide).to_have_attribute("tabindex", "0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the page stays whole
+    tab_to(page, '[data-field="explanation"] .katex-display.is-wide')
+    page.keyboard.press("ArrowRight")  # the box scrolls by keyboard
+    expect(wide).not_to_have_js_property("scrollLeft", 0)
+    page.locator('[data-field="solution"]').screenshot(
+        path=artifacts_dir / f"practice-wide-formula-360-{scheme}.png"
+    )
+    axe_check(page, f"with a wide formula in the solution at 360 px ({scheme})")
+    assert console_errors == []
