@@ -10,16 +10,11 @@ answer survives a crash of the process (and, with SQLite's `synchronous=FULL`, o
 """
 
 import contextlib
+import multiprocessing
 import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from flask import Flask, current_app
 from sqlalchemy import (
     Connection,
@@ -142,6 +137,15 @@ def init_schema(engine: Engine, script_location: str = MIGRATIONS_DIR) -> int:
     migrate once and never see half a schema. A database of a release before Alembic (its own
     `schema_version` table) is stamped with the matching revision first, and that table dropped.
     """
+    # Alembic is imported here, not at the top: the server runs its migrations in a child
+    # process (init_app), so Alembic's ~12 MB never enter a worker's memory budget.
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
@@ -175,6 +179,8 @@ def init_schema(engine: Engine, script_location: str = MIGRATIONS_DIR) -> int:
 
 def get_schema_version(engine: Engine) -> int | None:
     """The database's schema version (its Alembic revision), or None when it has none yet."""
+    from alembic.runtime.migration import MigrationContext  # see init_schema
+
     with engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
     return None if revision is None else int(revision)
@@ -320,12 +326,53 @@ def _create_private_file(url: str) -> None:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+MIGRATE_TIMEOUT_SEC = 300  # a migration waiting longer (on another server's lock) is stuck
+
+
+def _migrate_and_report(url: str, pipe) -> None:
+    # In the child: its own engine (no connection crosses the fork), the outcome sent back.
+    try:
+        engine = make_engine(url)
+        try:
+            pipe.send(("ok", init_schema(engine)))
+        finally:
+            engine.dispose()
+    except Exception as exc:  # any failure is the parent's to raise, with its words
+        pipe.send(("error", f"{exc}" if isinstance(exc, StoreError) else f"{exc!r}"))
+
+
+def migrate_in_child(url: str) -> int:
+    """Run init_schema for `url` in a forked child process and return its result; StoreError
+    with the child's reason when it fails. The server process never imports Alembic."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_migrate_and_report, args=(url, writer), daemon=True)
+    child.start()
+    writer.close()
+    try:
+        if not reader.poll(MIGRATE_TIMEOUT_SEC):
+            child.kill()
+            raise StoreError(f"the schema migration did not finish in {MIGRATE_TIMEOUT_SEC} s")
+        kind, value = reader.recv()
+    except EOFError:
+        kind, value = "error", "the schema migration process stopped before it answered"
+    finally:
+        reader.close()
+        child.join(5)
+    if kind == "error":
+        raise StoreError(f"cannot prepare the database: {value}")
+    return value
+
+
 def init_app(app: Flask) -> Store:
     """Open the database named by the config, create or migrate its schema, attach the Store."""
     url = database_url(app)
     _create_private_file(url)
     engine = make_engine(url)
-    init_schema(engine)
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        init_schema(engine)  # a database in this process's memory: nowhere else to migrate it
+    else:
+        migrate_in_child(url)
     # No connection is kept from start-up: gunicorn may fork after this, and a connection must
     # never be shared between processes.
     engine.dispose()

@@ -440,9 +440,9 @@ _ROWS = [
             DI + r" = $over\frac{$ai - $bi}{$ai(1 - $ai)}",
             EI + r" = $over\log\left(\frac{1 - $ai}{$ai}\right)",
         ),
-        role="Binary cross-entropy starts the backward pass: each prediction a, scored against its "
-        "label y, gets (a − y)/(a(1 − a)), divided by the number of predictions (1 for one "
-        "neuron); a sigmoid before it cancels a(1 − a) and leaves a − y over that number.",
+        role="Binary cross-entropy starts the backward pass: a prediction a with label y gets "
+        "(a − y)/(a(1 − a)) divided by the number of predictions; a sigmoid before it cancels "
+        "a(1 − a) and leaves a − y.",
         ranges=(PROBABILITY, LABEL),
         domain="bce needs every prediction strictly between 0 and 1 (no clipping is applied: a "
         "sigmoid that rounds to exactly 0 or 1 cannot be scored)",
