@@ -171,6 +171,8 @@ def test_no_practice_request_typesets_on_the_server(client, skills):
     for skill in skills:
         for seed in (5, 6):
             exercise = new_exercise(client, skill, seed=seed)
+            if exercise["graph"]:  # the page draws it from the graph API
+                assert client.post("/api/graph", json=exercise["graph"]).status_code == 200
             text = right_answer(skills, exercise) if seed == 5 else wrong_answer(skills, exercise)
             assert answer(client, exercise, text).status_code == 200
     assert client.get(f"/practice/{next(iter(skills))}").status_code == 200

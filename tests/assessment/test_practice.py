@@ -284,8 +284,8 @@ def gives_away(exercise, feedback):
 
 @pytest.mark.parametrize("skill", SKILLS, ids=lambda s: s.id)
 def test_prompts_and_explanations_typeset(skill):
-    """KaTeX reads every formula of 10 exercises of each skill, as the practice page renders
-    them (a TeX error would make the exercise unreadable)."""
+    """KaTeX reads every formula of 10 exercises of each skill: the same KaTeX and options the
+    practice page typesets them with in the browser (a TeX error would leave raw TeX there)."""
     for seed in range(10):
         exercise = generate(skill, seed)
         for text in (exercise.prompt, exercise.explanation):
