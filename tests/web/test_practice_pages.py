@@ -79,6 +79,10 @@ def test_a_skill_page_has_the_exercise_parts_and_the_learners_level(client, skil
     feedback = html.select_one('[data-field="feedback"]')
     assert feedback["role"] == "status" and feedback["aria-live"] == "polite"
     assert html.select_one('script[src*="js/practice/page.js"]') is not None
+    # The browser typesets the formulas: KaTeX's stylesheet is in the page from the start, and
+    # the page holds no exercise of its own to show before its script (no TeX to flash).
+    assert html.select_one('link[rel="stylesheet"][href*="vendor/katex/katex.min.css"]')
+    assert not html.select(".tex-source, .katex")
 
 
 def test_an_unknown_skill_is_a_friendly_404_page(client):
