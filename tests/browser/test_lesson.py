@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.scrolling import bring_into_view
+from tests.browser.scrolling import bring_into_view, tab
 
 LESSON_URL = "/lessons/chain-rule-in-networks"
 
@@ -90,7 +90,7 @@ def test_glossary_terms_are_reached_with_the_tab_key(page, live_server):
     assert terms[:1] and {"local gradient", "transpose", "error signal"} <= set(terms)
     reached = []
     for _ in range(200):
-        page.keyboard.press("Tab")
+        tab(page)
         name = page.evaluate(
             "document.activeElement.classList.contains('term-button')"
             " ? document.activeElement.textContent : document.activeElement.tagName"
