@@ -155,7 +155,13 @@ def _equivalent(step, answer, seed):
             factor = np.array([1 + rng.uniform(-0.15, 0.15) for _ in range(x.size)]).reshape(
                 x.shape
             )
-            values[node.id] = (x * factor).tolist() if x.shape else float(x * factor)
+            near = np.asarray(x * factor, dtype=float).copy()  # 0-d too, so it can be set
+            # A zero scaled stays zero, and an answer that drops a term in it (`a` for `a - y`
+            # at y = 0) would pass: move zeros by a small positive step (inside [0, 1] labels).
+            zeros = x == 0
+            if zeros.any():
+                near[zeros] = [rng.uniform(0.05, 0.2) for _ in range(int(zeros.sum()))]
+            values[node.id] = near.tolist() if x.shape else float(near)
         try:
             moved = Graph(program, values)
         except GraphError:

@@ -423,3 +423,19 @@ def test_an_unknown_name_says_where_and_which():
     with pytest.raises(AnswerError) as info:
         read_answer("a * qq", ["a", "y"])
     assert "qq" in info.value.message and info.value.column == 5
+
+
+@pytest.mark.parametrize(
+    ("values", "node", "right", "wrong"),
+    [
+        ({"w": 0.8, "x": 1.5, "b": -0.5, "y": 0.0}, "z", "a - y", "a"),  # drops y, at y = 0
+        ({"w": 0.8, "x": 0.0, "b": -0.5, "y": 1.0}, "w", "(a - y)*x", "(a - y)*x*x"),
+        ({"w": 0.0, "x": 1.5, "b": 0.3, "y": 1.0}, "x", "(a - y)*w", "(a - y)*w*w"),
+    ],
+)
+def test_an_expression_wrong_only_away_from_a_zero_input_is_refused(values, node, right, wrong):
+    # Sampling scales each input by a random factor: a zero stays zero unless it is moved too,
+    # and an expression that agrees only where that input is 0 would pass.
+    graph = Graph("z = w*x + b\na = sigmoid(z)\nL = bce(a, y)", values)
+    assert grade(graph, node, "grad", None, right).correct
+    assert not grade(graph, node, "grad", None, wrong).correct
