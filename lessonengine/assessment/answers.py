@@ -101,6 +101,9 @@ def _column(text, stripped, column):
     """A column of `stripped` as a column of the text the student typed."""
     if column is None:
         return None
+    # Python's parser may point just before or past the typed text (`2 +` ends too soon): the
+    # column stays on the text, 1 to one past its end.
+    column = min(max(column, 1), len(stripped) + 1)
     return column + (len(text) - len(text.lstrip()))
 
 

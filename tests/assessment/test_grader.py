@@ -419,6 +419,13 @@ def test_hostile_answers_are_refused_quickly(text):
     assert info.value.message and info.value.to_dict()["column"] >= 1
 
 
+@pytest.mark.parametrize("text", ["2 +", "  a *", "(a - y", "a +* y", "[1, 2", "1 / "])
+def test_a_syntax_error_points_inside_the_typed_text(text):
+    with pytest.raises(AnswerError) as info:
+        read_answer(text, ["a", "y"])
+    assert 1 <= info.value.column <= len(text) + 1, info.value.column
+
+
 def test_an_unknown_name_says_where_and_which():
     with pytest.raises(AnswerError) as info:
         read_answer("a * qq", ["a", "y"])
