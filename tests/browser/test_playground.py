@@ -143,6 +143,29 @@ def test_the_menu_stops_naming_a_preset_after_typing(page, live_server):
     expect(menu).to_have_value("fork")
 
 
+def test_a_program_typed_before_the_presets_arrive_is_kept(page, live_server):
+    # The presets' list is slow (a busy server): the student types first, and their program,
+    # not the default preset that arrives after it, is what the graph shows.
+    release = []
+
+    def hold(route):
+        release.append(route)
+
+    page.route("**/api/presets*", hold)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server + PLAYGROUND)
+    editor(page).fill("u = p * q\nL = u + q")
+    node(page, "u").wait_for()
+    page.wait_for_timeout(100)
+    assert release, "the presets were asked for"
+    for route in release:
+        route.continue_()
+    expect(page.locator(f"{WIDGET} .graph-preset option").nth(1)).to_be_attached()
+    page.wait_for_timeout(500)  # what the presets' arrival would have set in motion
+    expect(editor(page)).to_have_value("u = p * q\nL = u + q")
+    assert set(node_ids(page)) == {"p", "q", "u", "L"}
+
+
 def test_a_syntax_error_is_shown_once(page, live_server):
     open_playground(page, live_server)
     editor(page).fill("z = w*x +\nL = z")

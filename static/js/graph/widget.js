@@ -420,9 +420,11 @@ async function mount(element, config = {}) {
     } catch (error) {
       if (!state.graph) set({ error });
     }
+    // A program the student began typing while the presets loaded is theirs: keep it.
     const preset =
       !saved &&
       playground &&
+      !state.program &&
       (state.presets.find((p) => p.id === state.presetId) || state.presets[0]);
     if (preset) setPreset(preset.id, false);
   })();
