@@ -122,6 +122,40 @@ def test_the_dashboard_by_keyboard(page, dashboard, console_errors):
     assert console_errors == []
 
 
+CAPTIONS_OUTSIDE = """() => {
+  // Every caption under a node: its box inside its SVG's, and clear of every other node's box.
+  const inside = (a, b) => a.left >= b.left - 0.5 && a.right <= b.right + 0.5
+    && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const bad = [];
+  for (const svg of document.querySelectorAll("[data-graph] svg")) {
+    const frame = svg.getBoundingClientRect();
+    const boxes = [...svg.querySelectorAll(".graph-node-box")].map((b) => b.getBoundingClientRect());
+    for (const text of svg.querySelectorAll(".graph-node-check")) {
+      if (!text.textContent) continue;
+      const box = text.getBoundingClientRect();
+      const own = text.closest(".graph-node").querySelector(".graph-node-box").getBoundingClientRect();
+      if (!inside(box, frame)) bad.push(`${text.textContent} leaves the SVG`);
+      for (const other of boxes)
+        if (other !== own && !(other.x === own.x && other.y === own.y) && meets(box, other))
+          bad.push(`${text.textContent} covers a node`);
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_node_captions_fit_inside_the_graph(page, dashboard, width):
+    """The caption under a node is short and whole: no letter cut by the SVG's edge."""
+    page.set_viewport_size({"width": width, "height": 900})
+    open_dashboard(page, dashboard)
+    w = page.locator("[data-graph='neuron'] [data-node='w']")
+    assert w.locator(".graph-node-check").text_content() == "50 % wrong \u00b7 2"
+    assert "50 % wrong of 2 first tries" in w.get_attribute("aria-label")
+    assert page.evaluate(CAPTIONS_OUTSIDE) == []
+
+
 def test_no_axe_violations_and_screenshots(
     page, dashboard, axe_check, artifacts_dir, console_errors
 ):

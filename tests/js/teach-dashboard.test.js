@@ -6,6 +6,7 @@ import {
   graphScene,
   mergeNotes,
   nextSort,
+  nodeBadge,
   nodeCaption,
   nodeDetails,
   nodeSummaries,
@@ -140,7 +141,10 @@ test("a node's summary adds up its steps: its gradient and its signals", () => {
   const scene = graphScene(graph, summaries, "z", null);
   assert.equal(scene.selected, "z");
   assert.equal(scene.focused, "w"); // the first node holds the Tab stop
-  assert.equal(scene.checks.get("w").text, "75 % wrong of 4 first tries");
+  // Short enough to sit under the narrowest node (124 units): the full sentence is in its name.
+  assert.equal(scene.checks.get("w").text, "75 % wrong \u00b7 4");
+  assert.equal(nodeBadge(summaries.get("w")), "75 % wrong \u00b7 4");
+  assert.equal(nodeBadge(undefined), "");
   assert.equal(scene.checks.get("L").text, ""); // untried: no caption
   assert.ok(scene.signals instanceof Map && scene.forward instanceof Set);
 

@@ -107,13 +107,19 @@ function nodeCaption(summary) {
   return `${percent(summary.share)} wrong of ${tries}`;
 }
 
+/** The short caption drawn under a node (its name and the details hold the full sentence). */
+function nodeBadge(summary) {
+  if (!summary?.attempts) return "";
+  return `${percent(summary.share)} wrong \u00b7 ${summary.attempts}`;
+}
+
 /** What the graph view draws (view.js's scene): values and gradients, selection, a caption per node. */
 function graphScene(graph, summaries, selected, focused) {
   // A caption under the nodes students tried; the others stay quiet (their names say it).
   const checks = new Map(
     graph.nodes.map((n) => {
       const summary = summaries.get(n.id);
-      return [n.id, { text: summary?.attempts ? nodeCaption(summary) : "", bad: false }];
+      return [n.id, { text: nodeBadge(summary), bad: false }];
     }),
   );
   return {
@@ -204,6 +210,7 @@ export {
   LEVELS,
   mergeNotes,
   nextSort,
+  nodeBadge,
   nodeCaption,
   nodeDetails,
   nodeSummaries,
