@@ -126,15 +126,17 @@ CAPTIONS_OUTSIDE = """() => {
   // Every caption under a node: its box inside its SVG's, and clear of every other node's box.
   const inside = (a, b) => a.left >= b.left - 0.5 && a.right <= b.right + 0.5
     && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
-  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const meets = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   const bad = [];
   for (const svg of document.querySelectorAll("[data-graph] svg")) {
     const frame = svg.getBoundingClientRect();
-    const boxes = [...svg.querySelectorAll(".graph-node-box")].map((b) => b.getBoundingClientRect());
+    const rect = (b) => b.getBoundingClientRect();
+    const boxes = [...svg.querySelectorAll(".graph-node-box")].map(rect);
     for (const text of svg.querySelectorAll(".graph-node-check")) {
       if (!text.textContent) continue;
       const box = text.getBoundingClientRect();
-      const own = text.closest(".graph-node").querySelector(".graph-node-box").getBoundingClientRect();
+      const own = rect(text.closest(".graph-node").querySelector(".graph-node-box"));
       if (!inside(box, frame)) bad.push(`${text.textContent} leaves the SVG`);
       for (const other of boxes)
         if (other !== own && !(other.x === own.x && other.y === own.y) && meets(box, other))

@@ -11,7 +11,7 @@ from tests.teach.conftest import login, make_teacher, teacher_token
 from tests.test_postgres import pg_cluster  # noqa: F401 (a fixture)
 from webapp.db import utc_now
 from webapp.schema import graph_attempts, practice_attempts, practice_exercises
-from webapp.teach.dashboard import CSV_COLUMNS, pseudonym, safe_cell
+from webapp.teach.dashboard import CSV_COLUMNS, PLAIN_NUMBER, pseudonym, safe_cell
 
 LESSON = "chain-rule-in-networks"
 
@@ -184,6 +184,7 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
     assert response.status_code == 200
     assert response.is_streamed
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
@@ -195,20 +196,37 @@ def test_the_csv_is_streamed_with_every_kind_and_is_safe_in_a_spreadsheet(
     assert quiz["item"] == f"{LESSON}/neuron-dw" and quiz["answer"] == "b"
     assert quiz["correct"] == "false" and quiz["time"].endswith("+00:00")
     assert graph["learner"] == pseudonym(klass["id"], anon_id) != anon_id
-    assert graph["item"] == "neuron/w/grad" and graph["answer"] == "'-0.5"
+    assert graph["item"] == "neuron/w/grad" and graph["answer"] == "-0.5"
     assert formula["answer"] == "'@SUM(A1:A9)" and formula["note"] == "sign"
-    assert (practice["item"], practice["answer"], practice["correct"]) == ("chain#7", "'+3", "true")
+    assert (practice["item"], practice["answer"], practice["correct"]) == ("chain#7", "+3", "true")
     for row in rows:
         for cell in row:
-            assert not cell.startswith(("=", "+", "-", "@")), cell
+            # Only a plain number may start with a sign: it is data, and stays a number.
+            if cell.startswith(("=", "+", "-", "@")):
+                assert PLAIN_NUMBER.fullmatch(cell), cell
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("=1+2", "'=1+2"),
-        ("+1", "'+1"),
-        ("-0.5", "'-0.5"),
+        ("+1", "+1"),
+        # A plain number stays a number (a quote would turn it into text in the spreadsheet).
+        ("-0.5", "-0.5"),
+        ("-0.3318", "-0.3318"),
+        ("-2.0999999999999996", "-2.0999999999999996"),
+        ("+3", "+3"),
+        ("-1e-05", "-1e-05"),
+        (".5", ".5"),
+        # Anything else that starts like a formula is defused, numbers' look-alikes included.
+        ("-1/a", "'-1/a"),
+        ("-1+2", "'-1+2"),
+        ("-inf", "'-inf"),
+        ("-nan", "'-nan"),
+        ("-", "'-"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("\t1", "'\t1"),
+        ("\r1", "'\r1"),
         ("@x", "'@x"),
         ("\tx", "'\tx"),
         ("0.5", "0.5"),

@@ -4,6 +4,7 @@ the class as a CSV file streamed from the database."""
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -33,6 +34,8 @@ BATCH_ROWS = 2000
 CHUNK_BYTES = 64 * 1024
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain finite number ("-0.3318", "+3", "1e-5") is data, not a formula: it stays a number.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def _owned(class_id: int, api: bool) -> dict:
@@ -96,7 +99,9 @@ def class_activity_json(class_id: int):
 def safe_cell(value) -> str:
     """A cell as text that no spreadsheet runs as a formula (a leading ' when it could)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if not text.startswith(FORMULA_STARTS) or PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def pseudonym(class_id: int, learner: str) -> str:
@@ -186,9 +191,7 @@ def attempts_csv(class_id: int):
     """Every attempt of the class (quiz, Your turn, practice) as CSV, streamed."""
     _owned(class_id, api=False)
     engine = get_store().engine
-    response = Response(
-        stream_with_context(csv_rows(engine, class_id)), mimetype="text/csv; charset=utf-8"
-    )
+    response = Response(stream_with_context(csv_rows(engine, class_id)), mimetype="text/csv")
     filename = f"class-{class_id}-attempts.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response  # no-store, as everything of the teach blueprints (webapp/teach)
