@@ -18,7 +18,7 @@ from lessonengine.assessment.answers import OUTER_HINT, AnswerError, read_answer
 from lessonengine.assessment.mistakes import CATALOGUE, fmt
 from lessonengine.assessment.steps import Step
 from lessonengine.engine.graph import Graph, shape_text
-from lessonengine.engine.ops import ELEMENTWISE
+from lessonengine.engine.ops import ELEMENTWISE, LABEL
 from lessonengine.engine.tex import format_number
 from lessonengine.errors import GraphError
 
@@ -141,7 +141,7 @@ def wrong_values(step):
 
 
 def _equivalent(step, answer, seed):
-    """The expression equals the engine's value at SAMPLES random nearby points."""
+    """The expression equals the engine's value at SAMPLES random nearby points (labels held)."""
     graph = step.graph
     rng = random.Random(seed)
     program = graph.program
@@ -152,12 +152,16 @@ def _equivalent(step, answer, seed):
         for index in program.inputs:
             node = program.nodes[index]
             x = np.asarray(graph.values[index], dtype=float)
+            if graph.input_range(node) == LABEL:
+                # A label is data the student may substitute (-1/a for -y/a at y = 1): held.
+                values[node.id] = x.tolist() if x.shape else float(x)
+                continue
             factor = np.array([1 + rng.uniform(-0.15, 0.15) for _ in range(x.size)]).reshape(
                 x.shape
             )
             near = np.asarray(x * factor, dtype=float).copy()  # 0-d too, so it can be set
-            # A zero scaled stays zero, and an answer that drops a term in it (`a` for `a - y`
-            # at y = 0) would pass: move zeros by a small positive step (inside [0, 1] labels).
+            # A zero scaled stays zero, and an answer that drops a term in it (sigmoid(w*x) for
+            # sigmoid(w*x + b) at b = 0) would pass: move zeros by a small positive step.
             zeros = x == 0
             if zeros.any():
                 near[zeros] = [rng.uniform(0.05, 0.2) for _ in range(int(zeros.sum()))]

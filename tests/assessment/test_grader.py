@@ -435,7 +435,7 @@ def test_an_unknown_name_says_where_and_which():
 @pytest.mark.parametrize(
     ("values", "node", "right", "wrong"),
     [
-        ({"w": 0.8, "x": 1.5, "b": -0.5, "y": 0.0}, "z", "a - y", "a"),  # drops y, at y = 0
+        ({"w": 0.8, "x": 1.5, "b": 0.0, "y": 1.0}, "z", "a - y", "sigmoid(w*x) - y"),  # drops b
         ({"w": 0.8, "x": 0.0, "b": -0.5, "y": 1.0}, "w", "(a - y)*x", "(a - y)*x*x"),
         ({"w": 0.0, "x": 1.5, "b": 0.3, "y": 1.0}, "x", "(a - y)*w", "(a - y)*w*w"),
     ],
@@ -445,4 +445,33 @@ def test_an_expression_wrong_only_away_from_a_zero_input_is_refused(values, node
     # and an expression that agrees only where that input is 0 would pass.
     graph = Graph("z = w*x + b\na = sigmoid(z)\nL = bce(a, y)", values)
     assert grade(graph, node, "grad", None, right).correct
+    assert not grade(graph, node, "grad", None, wrong).correct
+
+
+BCE_NEURON = "z = w*x + b\na = sigmoid(z)\nL = bce(a, y)"
+
+
+@pytest.mark.parametrize(
+    ("y", "node", "right"),
+    [
+        (1.0, "a", "-1/a"),
+        (1.0, "a", "-y/a"),
+        (0.0, "a", "1/(1 - a)"),
+        (1.0, "z", "a - 1"),
+        (0.0, "z", "a"),
+        (1.0, "w", "(a - 1)*x"),
+    ],
+)
+def test_a_label_substituted_by_its_value_is_right(y, node, right):
+    # A label is data the student may substitute: sampling holds it and moves the rest.
+    graph = Graph(BCE_NEURON, {"w": 0.8, "x": 1.5, "b": -0.5, "y": y})
+    result = grade(graph, node, "grad", None, right)
+    assert result.correct, result.feedback
+
+
+@pytest.mark.parametrize(
+    ("node", "wrong"), [("z", "a"), ("w", "(a - y)"), ("w", "a - 1"), ("a", "-1/(1 - a)")]
+)
+def test_an_expression_wrong_at_the_label_is_still_wrong(node, wrong):
+    graph = Graph(BCE_NEURON, {"w": 0.8, "x": 1.5, "b": -0.5, "y": 1.0})
     assert not grade(graph, node, "grad", None, wrong).correct

@@ -208,7 +208,19 @@ def test_expressions_are_graded_by_sampling():
         assert grade_exercise(exercise, right).correct, right
     assert grade_exercise(exercise, "(a - y)*a*(1 - a)").note == "extra-sigmoid-derivative"
     assert grade_exercise(exercise, "y - a").note == "sign"
-    assert not grade_exercise(exercise, "a").correct
+    # Seed 7 draws y = 0: `a` is a - y with the label's value substituted.
+    assert exercise.graph["values"]["y"] == 0 and grade_exercise(exercise, "a").correct
+    assert not grade_exercise(exercise, "a - 1").correct
+
+
+def test_a_label_may_be_written_as_its_value():
+    # The label is data: seed 0 draws y = 1, and a student writes a - 1 with w*x + b spelt out.
+    exercise = by_id("bce-sigmoid", 0)
+    assert exercise.graph["values"]["y"] == 1
+    for right in ["sigmoid(w*x+b) - 1", "a - 1", "a - y"]:
+        assert grade_exercise(exercise, right).correct, right
+    for wrong in ["sigmoid(w*x+b)", "a", "sigmoid(w*x) - 1"]:
+        assert not grade_exercise(exercise, wrong).correct, wrong
 
 
 @pytest.mark.parametrize(
