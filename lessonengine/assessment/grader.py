@@ -70,10 +70,11 @@ def named_values(graph):
     return {node.id: graph.values[node.index] for node in graph.nodes if node.named}
 
 
-def grade(graph, node_id, quantity, parent, text, given=None, seed=0):
+def grade(graph, node_id, quantity, parent, text, given=None, seed=0, rule_shown=True):
     """Grade `text` as the student's value of one step; raises AnswerError, StepError or
     NotFoundError (an unknown node). `given` maps node ids to the student's earlier answers
-    for those nodes' grads (error carried forward)."""
+    for those nodes' grads (error carried forward); `rule_shown` is False where no panel shows
+    the op's rule under the feedback (practice), so the hint does not point at it."""
     step = Step.of(graph, node_id, quantity, parent)
     answer = read_answer(text, names_of(graph))
     value = answer.evaluate(named_values(graph))
@@ -94,7 +95,8 @@ def grade(graph, node_id, quantity, parent, text, given=None, seed=0):
                 False,
                 "unrecognised",
                 "Your expression gives the right number at these values, but not at other "
-                "values of the inputs, so it is not this gradient in general. Hint: " + _hint(step),
+                "values of the inputs, so it is not this gradient in general. "
+                + _hint(step, rule_shown),
             )
         return result(True, "correct", "Right: " + _explain(step))
     carried = _carried_forward(step, value, given or {})
@@ -112,7 +114,7 @@ def grade(graph, node_id, quantity, parent, text, given=None, seed=0):
             "Close, but not within 1 %: keep more digits of the values you multiply (at least "
             "three significant figures) and round only at the end.",
         )
-    return result(False, "unrecognised", "Not this one. " + _hint(step))
+    return result(False, "unrecognised", "Not this one. " + _hint(step, rule_shown))
 
 
 def wrong_values(step):
@@ -241,15 +243,19 @@ def _shape_sentence(step, value, answer):
     return sentence
 
 
-def _hint(step):
-    """Where to look, in words; the rule itself goes in `hint` (the formula, never the number)."""
+def _hint(step, rule_shown=True):
+    """Where to look, in words; the rule itself goes in `hint` (the formula, never the number),
+    which the Your-turn panel shows below the feedback."""
     if step.quantity == "local_grad":
-        return "Hint: apply the op's rule for this input, shown below."
+        where = ", shown below" if rule_shown else ""
+        return f"Hint: apply the op's rule for this input{where}."
     if step.quantity == "signal":
-        return "Hint: multiply the upstream gradient by the local gradient (its rule is below)."
+        where = " (its rule is below)" if rule_shown else ""
+        return f"Hint: multiply the upstream gradient by the local gradient{where}."
     if len(step.edges) > 1:
         return "Hint: add up the signals that every node it feeds sends back."
-    return "Hint: it is the signal the node it feeds sends back, upstream × local (rule below)."
+    where = " (rule below)" if rule_shown else ""
+    return f"Hint: it is the signal the node it feeds sends back, upstream × local{where}."
 
 
 def _explain(step):

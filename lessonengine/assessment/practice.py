@@ -159,7 +159,15 @@ def grade_exercise(exercise: Exercise, text: str) -> PracticeGrade:
     _read(exercise, text)
     graph = exercise_graph(exercise)
     find = exercise.find
-    result = grade(graph, find["node"], find["quantity"], find["parent"], text, seed=exercise.seed)
+    result = grade(
+        graph,
+        find["node"],
+        find["quantity"],
+        find["parent"],
+        text,
+        seed=exercise.seed,
+        rule_shown=False,  # practice shows no rule panel under the feedback
+    )
     return PracticeGrade(
         result.correct, result.note, result.feedback, exercise.explanation, exercise.expected
     )

@@ -475,3 +475,25 @@ def test_a_label_substituted_by_its_value_is_right(y, node, right):
 def test_an_expression_wrong_at_the_label_is_still_wrong(node, wrong):
     graph = Graph(BCE_NEURON, {"w": 0.8, "x": 1.5, "b": -0.5, "y": 1.0})
     assert not grade(graph, node, "grad", None, wrong).correct
+
+
+def test_the_hint_is_said_once():
+    # The right number here but not elsewhere: the sentence and its hint, "Hint:" once.
+    graph = Graph(BCE_NEURON, {"w": 0.8, "x": 1.5, "b": 0.0, "y": 1.0})
+    result = grade(graph, "z", "grad", None, "sigmoid(w*x) - y")
+    assert result.note == "unrecognised" and result.feedback.count("Hint") == 1, result.feedback
+    assert "below" in result.feedback and result.hint  # Your turn shows the rule below
+    other = grade(graph, "a", "local_grad", "z", "123")
+    assert other.note == "unrecognised" and other.feedback.count("Hint") == 1
+
+
+@pytest.mark.parametrize(
+    ("node", "quantity", "parent"),
+    [("a", "local_grad", "z"), ("a", "signal", "z"), ("w", "grad", None), ("z", "grad", None)],
+)
+def test_without_a_rule_panel_the_hint_points_at_no_rule(node, quantity, parent):
+    graph = Graph(BCE_NEURON, {"w": 0.8, "x": 1.5, "b": 0.0, "y": 1.0})
+    shown = grade(graph, node, quantity, parent, "123")
+    bare = grade(graph, node, quantity, parent, "123", rule_shown=False)
+    assert "below" in shown.feedback and "Hint: " in bare.feedback
+    assert "below" not in bare.feedback and bare.feedback.count("Hint") == 1, bare.feedback

@@ -303,3 +303,18 @@ def test_prompts_and_explanations_typeset(skill):
         for text in (exercise.prompt, exercise.explanation):
             html = render_block(text)
             assert "katex" in html and "katex-error" not in html, (seed, text)
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=lambda s: s.id)
+def test_practice_feedback_points_at_no_rule_panel(skill):
+    # Practice shows no rule under its feedback, and says "Hint" once.
+    exercise = generate(skill, 3)
+    if exercise.kind == "choice":
+        texts = [c for c in exercise.choices if c != exercise.expected]
+    elif exercise.kind == "expression":
+        texts = ["x*w*b*123", "sigmoid(w*x) - y"]
+    else:
+        texts = ["123.4"]
+    for text in texts:
+        feedback = grade_exercise(exercise, text).feedback
+        assert "below" not in feedback and feedback.count("Hint") <= 1, (text, feedback)
