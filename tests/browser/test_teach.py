@@ -31,6 +31,14 @@ def tab_to(page, selector, presses=30):
     raise AssertionError(f"Tab never reached {selector}")
 
 
+def focused_text(page):
+    """The text of the element holding the focus (the page's body when nothing has it)."""
+    return page.evaluate(
+        "() => document.activeElement === document.body ? '<body>' "
+        ": document.activeElement.innerText"
+    )
+
+
 def log_in_by_keyboard(page, live_server):
     page.goto(live_server + "/teach")
     assert re.search(r"/teach/login\?next=/teach$", page.url)
@@ -51,6 +59,7 @@ def test_teacher_and_student_by_keyboard(page, browser, live_server, teacher, co
     with page.expect_navigation():
         page.keyboard.press("Enter")
     notice = page.get_by_role("status").filter(has_text="Keyboard group")
+    assert focused_text(page) == notice.inner_text()  # the keyboard goes on from the message
     code = re.search(r"join code is ([A-Z0-9]{8})", notice.inner_text()).group(1)
     row = page.locator("tr", has_text="Keyboard group")
     assert row.locator("code").inner_text() == code
@@ -73,6 +82,7 @@ def test_teacher_and_student_by_keyboard(page, browser, live_server, teacher, co
         assert (
             student.get_by_role("status").inner_text() == "You joined \u201cKeyboard group\u201d."
         )
+        assert focused_text(student) == "You joined \u201cKeyboard group\u201d."
         assert student.get_by_role("button", name="Leave Keyboard group").is_visible()
         # The teacher sees one learner now.
         page.reload()
@@ -93,6 +103,31 @@ def test_teacher_and_student_by_keyboard(page, browser, live_server, teacher, co
     page.goto(live_server + "/teach")
     assert "/teach/login" in page.url
     assert console_errors == []
+
+
+def test_after_a_refused_form_the_focus_is_on_the_message(page, live_server, teacher):
+    """A failed login and an unknown join code: the page comes back with the focus on what
+    went wrong, and Tab goes on to the field to fix."""
+    page.goto(live_server + "/teach/login")
+    tab_to(page, "#email")
+    page.keyboard.type("nobody-here@example.org")
+    tab_to(page, "#password")
+    page.keyboard.type("not the password")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    alert = page.get_by_role("alert")
+    assert alert.is_visible()
+    assert page.evaluate("() => document.activeElement.id") == "login-error"
+    assert focused_text(page) == alert.inner_text()
+    tab_to(page, "#email", presses=1)  # the next stop is the field the message describes
+
+    page.goto(live_server + "/join")
+    tab_to(page, "#join-code")
+    page.keyboard.type("NOPE2345")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "No class has the code NOPE2345" in focused_text(page)
+    tab_to(page, "#join-code", presses=1)
 
 
 def test_no_axe_violations_and_screenshots(page, live_server, teacher, axe_check, artifacts_dir):
