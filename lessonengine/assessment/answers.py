@@ -26,6 +26,13 @@ OUTER_HINT = (
 )
 MAX_ANSWER_CHARS = 1000
 MAX_ELEMENTS = 4096
+# The engine's messages that speak of a program, as said to a student typing an answer.
+_FOR_ANSWERS = {
+    "lists are not allowed": "a vector can be typed alone, [0.1, -0.2], not inside an "
+    "expression: write the expression with the graph's names, not their numbers",
+    "subscripts (a[i]) are not allowed": "subscripts (a[i]) are not allowed: write the "
+    "expression with whole vectors and matrices, by the graph's names",
+}
 _TARGET = "answer_value_"  # the name the answer is assigned to; never a name students use
 _PREFIX = f"{_TARGET} = "
 
@@ -183,7 +190,11 @@ def _expression(text, stripped, names):
         program = parse(_PREFIX + stripped)
     except GraphError as exc:
         column = exc.column - len(_PREFIX) if exc.column and exc.line in (1, None) else None
-        raise AnswerError(_plain(exc), _column(text, stripped, column)) from None
+        message = next(
+            (said for engine, said in _FOR_ANSWERS.items() if exc.message.startswith(engine)),
+            _plain(exc),
+        )
+        raise AnswerError(message, _column(text, stripped, column)) from None
     if len(program.nodes) and program.nodes[program.output].id != _TARGET:
         raise AnswerError("write one expression, as in a*(1 - a)", 1)
     used = program.input_names

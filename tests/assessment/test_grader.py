@@ -497,3 +497,16 @@ def test_without_a_rule_panel_the_hint_points_at_no_rule(node, quantity, parent)
     bare = grade(graph, node, quantity, parent, "123", rule_shown=False)
     assert "below" in shown.feedback and "Hint: " in bare.feedback
     assert "below" not in bare.feedback and bare.feedback.count("Hint") == 1, bare.feedback
+
+
+@pytest.mark.parametrize(
+    ("text", "column"), [("outer([-0.26698], a1)", 7), ("  2*[1, 2]", 5), ("g + [1]", 5)]
+)
+def test_a_vector_inside_an_expression_is_refused_in_the_words_of_answers(text, column):
+    # The student is typing an answer, not a program: no "program" and no "input values".
+    with pytest.raises(AnswerError) as info:
+        read_answer(text, ["a1", "g"])
+    message = info.value.message
+    assert "program" not in message and "input values" not in message, message
+    assert "vector can be typed alone" in message and "names" in message
+    assert info.value.column == column
