@@ -158,6 +158,32 @@ def test_node_captions_fit_inside_the_graph(page, dashboard, width):
     assert page.evaluate(CAPTIONS_OUTSIDE) == []
 
 
+TABLE_CAPTIONS = """() => [...document.querySelectorAll(".dashboard-table caption")].map((c) => {
+  const box = c.getBoundingClientRect();
+  const region = c.closest(".table-scroll");
+  return {
+    text: c.textContent, left: box.left, right: box.right, lines: box.height,
+    scrolls: region.scrollWidth > region.clientWidth, view: document.documentElement.clientWidth,
+  };
+})"""
+
+
+def test_table_captions_wrap_within_a_phone_screen(page, dashboard):
+    """At 360 px a wide table scrolls sideways in its region; its caption wraps on the screen
+    and stays there while the table scrolls."""
+    page.set_viewport_size({"width": 360, "height": 900})
+    open_dashboard(page, dashboard)
+    captions = page.evaluate(TABLE_CAPTIONS)
+    assert len(captions) >= 2 and any(c["scrolls"] for c in captions)
+    for c in captions:
+        assert c["left"] >= 0 and c["right"] <= c["view"], c
+    page.evaluate(
+        "() => document.querySelectorAll('.table-scroll').forEach((r) => { r.scrollLeft = 1e4; })"
+    )
+    for c in page.evaluate(TABLE_CAPTIONS):
+        assert c["left"] >= 0 and c["right"] <= c["view"], f"{c['text']} scrolled away: {c}"
+
+
 def test_no_axe_violations_and_screenshots(
     page, dashboard, axe_check, artifacts_dir, console_errors
 ):
