@@ -51,6 +51,9 @@ class Conditioning:
     zeros: bool = False  # elements of the answer may be exactly 0 (units a ReLU blocks)
     relu_margin: float = 0.05  # every ReLU input at least this far from its kink at 0
     mixed: tuple = ()  # names whose elements must have both signs (to see a ReLU block one)
+    # Answer elements a rule of thumb gives whatever the values ("an add node's local gradient
+    # is 1"): a draw whose answer is one of them rewards the wrong rule.
+    avoid: tuple = (1.0, -1.0)
     tries: int = 200  # draws before giving up with GenerationError
 
     def problems(self, graph, right):
@@ -72,6 +75,8 @@ class Conditioning:
         small = elements[elements > 0] if self.zeros else elements
         if np.any(small < self.min_abs):
             found.append(f"an element of the answer is smaller than {self.min_abs}")
+        if any(np.any(np.isclose(elements, abs(x))) for x in self.avoid):
+            found.append("an element of the answer is ±1, what a rule of thumb gives")
         if self.zeros and np.all(elements == 0):
             found.append("the answer is all zeros")
         for name in self.mixed:

@@ -121,6 +121,18 @@ def wrong_values(step):
     """(mistake, step, wrong value) for every catalogued mistake that applies, in the table's
     order, leaving out wrong values that equal the right one. A grad with one path to the loss
     is also the signal that path sends, so the signal's mistakes apply to it too."""
+    for mistake, candidate, wrong in _mistake_values(step):
+        if not close(wrong, step.right):
+            yield mistake, candidate, wrong
+
+
+def mistakes_giving_the_right_value(step):
+    """The ids of the catalogued mistakes that happen to give the right value at these values
+    (swapped inputs when w = x): a draw where a mistake is rewarded teaches it."""
+    return sorted({m.id for m, _c, wrong in _mistake_values(step) if close(wrong, step.right)})
+
+
+def _mistake_values(step):
     steps = [step]
     if step.quantity == "grad" and len(step.edges) == 1:
         steps.append(step.signal_step(*step.edges[0]))
@@ -134,11 +146,7 @@ def wrong_values(step):
                 except ValueError:  # shapes the mistake cannot produce here
                     continue
                 for wrong in wrongs:
-                    if (
-                        wrong is not None
-                        and np.all(np.isfinite(wrong))
-                        and not close(wrong, step.right)
-                    ):
+                    if wrong is not None and np.all(np.isfinite(wrong)):
                         yield mistake, candidate, wrong
 
 
@@ -285,9 +293,14 @@ def worked_product(step):
     if step.quantity == "signal":
         local, upstream = step.local, step.upstream
         if local is not None and np.ndim(local) == 0 and np.ndim(upstream) == 0:
-            product = f"{number(upstream)} \\cdot {number(local)}"
+            factor = number(local) if local >= 0 else f"({number(local)})"  # 2 · (−3)
+            product = f"{number(upstream)} \\cdot {factor}"
             return f"{step.symbol()} = {product} = {number(step.right)}"
         return f"{step.symbol()} = {number(step.right)}"
-    terms = [number(step.signal_step(c, s).right) for c, s in step.edges]
-    sum_tex = " + ".join(terms) if len(terms) > 1 else (terms[0] if terms else "1")
-    return rf"{step.symbol()} = {sum_tex}" + (f" = {number(step.right)}" if len(terms) > 1 else "")
+    signals = [step.signal_step(c, s).right for c, s in step.edges]
+    sum_tex = number(signals[0]) if signals else "1"
+    for signal in signals[1:]:  # a negative number is subtracted: 0.8 - 3.8, not 0.8 + -3.8
+        negative = np.ndim(signal) == 0 and signal < 0
+        sum_tex += f" - {number(-signal)}" if negative else f" + {number(signal)}"
+    total = f" = {number(step.right)}" if len(signals) > 1 else ""
+    return rf"{step.symbol()} = {sum_tex}{total}"

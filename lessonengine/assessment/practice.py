@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lessonengine.assessment.answers import AnswerError, read_answer
-from lessonengine.assessment.grader import grade, names_of, worked_product, wrong_values
+from lessonengine.assessment.grader import (
+    grade,
+    mistakes_giving_the_right_value,
+    names_of,
+    worked_product,
+    wrong_values,
+)
 from lessonengine.assessment.steps import Step
 from lessonengine.assessment.templates import (
     ANSWER_PLACEHOLDER,
@@ -123,6 +129,11 @@ def generate(skill: Skill, seed: int) -> Exercise:
             continue
         step = Step.of(graph, node, quantity, parent)
         problems = skill.conditioning.problems(graph, step.right)
+        if skill.kind != "expression":  # (an expression is graded by sampling, not by value)
+            problems += [
+                f"the mistake {note!r} gives the right answer"
+                for note in mistakes_giving_the_right_value(step)
+            ]
         if problems:
             reasons.update(problems)
             continue

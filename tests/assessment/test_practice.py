@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lessonengine.assessment.answers import AnswerError, read_answer
 from lessonengine.assessment.grader import close, wrong_values
+from lessonengine.assessment.mistakes import CATALOGUE as MISTAKE_TABLE
 from lessonengine.assessment.mistakes import MISTAKES, NOTES
 from lessonengine.assessment.practice import (
     MAX_SEED,
@@ -121,9 +122,43 @@ def test_every_seed_gives_one_right_well_conditioned_exercise(skill):
         result = grade_exercise(exercise, exercise.expected)
         assert (result.correct, result.note) == (True, "correct"), (seed, result)
         assert result.expected == exercise.expected and "$$" in result.explanation
+        assert not re.search(r"[+-] *-", result.explanation), (seed, result.explanation)
+        if exercise.kind != "expression":
+            assert not rewarded_mistakes(graph, exercise, right), (seed, exercise.graph)
         if exercise.kind == "choice":
             check_choices(exercise)
     assert len(prompts) > SEEDS // 4  # seeds do make different exercises
+
+
+def rewarded_mistakes(graph, exercise, right):
+    """The catalogued mistakes (all that apply, not only those the grader names) whose value
+    is the right answer, and the rule of thumb "the local gradient is 1" (an add node's)."""
+    find = exercise.find
+    step = Step.of(graph, find["node"], find["quantity"], find["parent"])
+    found = [
+        m.id
+        for m in MISTAKE_TABLE
+        if m.when(step) and any(w is not None and close(w, right) for w in safe_wrongs(m, step))
+    ]
+    if np.any(np.isclose(np.abs(np.asarray(right, dtype=float)), 1.0)):
+        found.append("local gradient is 1")
+    return found
+
+
+def safe_wrongs(mistake, step):
+    try:
+        with np.errstate(all="ignore"):
+            return list(mistake.wrong(step))
+    except ValueError:
+        return []
+
+
+@pytest.mark.parametrize("seed", [502533140553727, 0, 7])
+def test_a_multiply_exercise_never_rewards_the_add_nodes_rule(seed):
+    # Seed 502533140553727 drew x = 1: "1", an add node's local gradient, was graded right.
+    exercise = by_id("mul-local", seed)
+    assert abs(exercise.graph["values"]["x"]) != 1
+    assert not grade_exercise(exercise, "1").correct
 
 
 def check_choices(exercise):
