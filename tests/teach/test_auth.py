@@ -3,7 +3,9 @@
 import logging
 import re
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -237,7 +239,7 @@ def test_failed_logins_are_limited_per_account(tmp_path):
     # The account is now closed for a while, even to its right password...
     refused = login(client)
     assert refused.status_code == 429
-    assert "Too many failed logins" in refused.text
+    assert "Too many login attempts" in refused.text
     assert refused.headers.get("Retry-After")
     # ...but not another account from the same address.
     assert login(client, email="bob@example.org").status_code == 302
@@ -254,11 +256,51 @@ def test_failed_logins_are_limited_per_address(tmp_path):
     assert login(app.test_client(), **other).status_code == 302
 
 
-def test_right_logins_do_not_count(tmp_path):
+def test_every_login_counts_before_its_password_is_checked(tmp_path):
     app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ACCOUNT=2)
     make_teacher(app)
-    for _ in range(4):
+    for _ in range(2):
         assert login(app.test_client()).status_code == 302
+    assert login(app.test_client()).status_code == 429
+
+
+def _parallel_logins(app, monkeypatch, count, email_of):
+    """Post `count` wrong logins at once; their statuses and how many passwords were checked."""
+    checked = []
+    real = auth.authenticate
+
+    def counting(email, password):
+        checked.append(email)
+        return real(email, password)
+
+    monkeypatch.setattr(auth, "authenticate", counting)
+    clients = [app.test_client() for _ in range(count)]
+    tokens = [page_token(c.get("/teach/login").text) for c in clients]
+    start = threading.Barrier(count)
+
+    def attempt(n):
+        form = {"email": email_of(n), "password": f"wrong {n}", "csrf_token": tokens[n]}
+        start.wait()
+        return clients[n].post("/teach/login", data=form).status_code
+
+    with ThreadPoolExecutor(count) as pool:
+        statuses = list(pool.map(attempt, range(count)))
+    return statuses, checked
+
+
+def test_parallel_guesses_at_one_account_stop_at_its_limit(tmp_path, monkeypatch):
+    app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ACCOUNT=3)
+    make_teacher(app)
+    statuses, checked = _parallel_logins(app, monkeypatch, 20, lambda n: "ann@example.org")
+    assert len(checked) <= 3
+    assert statuses.count(429) == 20 - statuses.count(400) >= 17
+
+
+def test_parallel_guesses_from_one_address_stop_at_its_limit(tmp_path, monkeypatch):
+    app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ADDRESS=4)
+    statuses, checked = _parallel_logins(app, monkeypatch, 20, lambda n: f"guess{n}@example.org")
+    assert len(checked) <= 4
+    assert statuses.count(429) == 20 - statuses.count(400) >= 16
 
 
 # --- No password in clear ------------------------------------------------------------------

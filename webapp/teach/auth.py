@@ -269,14 +269,12 @@ def _login_account() -> str:
         return "login-account:?"
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302  # a login that did not go on to the teacher's pages
-
-
 def limit_logins(app: Flask) -> None:
-    """Count failed logins per account and per address with the app's Limiter."""
-    # Once either limit is reached, every login there (a right one too) is a 429 until the
-    # window moves on: a guesser cannot test a password against it meanwhile.
+    """Count every login attempt per account and per address with the app's Limiter."""
+    # Each attempt counts before its password is checked: counting only failures after the
+    # response let parallel guesses through. A right login counting too is harmless at these
+    # rates. Once either limit is reached, every login there (a right one too) is a 429 until
+    # the window moves on: a guesser cannot test a password against it meanwhile.
     limiter = app.extensions["write_limiter"]
     config = app.config
     per_account = (
@@ -287,14 +285,13 @@ def limit_logins(app: Flask) -> None:
         f"{config['LOGINS_PER_MINUTE_PER_ADDRESS']}/minute;"
         f"{config['LOGINS_PER_HOUR_PER_ADDRESS']}/hour"
     )
-    message = "Too many failed logins. Please wait a few minutes before trying again."
+    message = "Too many login attempts. Please wait a few minutes before trying again."
     view = app.view_functions["teach.login"]
     for key, limit in ((_login_account, per_account), (get_remote_address, per_address)):
         view = limiter.limit(
             limit,
             key_func=key,
             methods=["POST"],
-            deduct_when=_failed,
             error_message=message,
         )(view)
     app.view_functions["teach.login"] = view
