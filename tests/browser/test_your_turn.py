@@ -249,8 +249,15 @@ def test_the_two_layer_graph_asks_for_the_signal_to_a1(page, live_server, width,
     page.keyboard.press("Enter")
     expect(verdict).to_have_attribute("data-note", "correct")
     # A weight matrix's gradient as an expression: the outer product g a1ᵀ, written outer(g, a1).
+    # A one-element vector shows its number on the node, not its shape: [1.01], not [1].
+    expect(page.locator(f'{two} [data-node="z2"] .graph-node-value')).to_contain_text("[1.01]")
     page.locator(f'{two} [data-node="W2"]').click()
     w2 = page.locator(f'{two} form[data-step-node="W2"][data-quantity="grad"]')
+    # The graph shows a1 by its shape; the panel gives the numbers dL/dW2 needs, in full.
+    values = page.locator(f'{two} [data-field="values"]')
+    expect(values.locator('[data-value-of="a1"]')).to_contain_text("[1.2, 0, 0.4]")
+    expect(values.locator('[data-value-of="a1"]')).to_contain_text("(3)")
+    expect(values.locator('[data-value-of="W2"]')).to_contain_text("[[0.7, −0.5, 0.3]]")
     field = w2.locator('[data-input="answer"]')
     field.focus()
     page.keyboard.type("outer(a1, a2 - y)")

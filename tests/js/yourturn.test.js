@@ -18,6 +18,7 @@ import {
   stepsAt,
   stepTex,
   turnScene,
+  valuesAt,
 } from "../../static/js/graph/yourturn.js";
 import { neuron } from "./fixtures.js";
 
@@ -105,6 +106,33 @@ test("a matrix product's signal says the transpose, not upstream × local", () =
   };
   const label = stepLabel(graph, { node: "_matmul2", quantity: "signal", parent: "a1" });
   assert.match(label, /^Signal sent back to a1 \(a matrix product: .*transposed\)$/);
+});
+
+test("the values at a weight: its own, and the other factor of the product it feeds, in full", () => {
+  const graph = {
+    nodes: [
+      { id: "W2", op: "input", parents: [], shape: [1, 3], tex: "W_{2}", value: [[0.5, -1, 2]] },
+      { id: "a1", op: "input", parents: [], shape: [3], tex: "a_{1}", value: [1.2, 0, 0.4] },
+      {
+        id: "_matmul2",
+        op: "matmul",
+        parents: ["W2", "a1"],
+        shape: [1],
+        tex: "W_{2}\\,a_{1}",
+        value: [1.4],
+      },
+    ],
+  };
+  const values = valuesAt(graph, byId(graph, "W2"));
+  assert.deepEqual(
+    values.map((v) => [v.id, v.text, v.shape]),
+    [
+      ["W2", "[[0.5, −1, 2]]", "1×3"],
+      ["_matmul2", "[1.4]", "1"],
+      ["a1", "[1.2, 0, 0.4]", "3"],
+    ],
+  );
+  assert.equal(valuesAt(graph, null).length, 0);
 });
 
 test("progress: found and shown gradients counted per node, restored from the server's lists", () => {

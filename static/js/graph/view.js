@@ -173,7 +173,11 @@ function buildView(view, nodes, output) {
   }
 }
 
-/** One line of a node: caption and number (an array's shape; "—" if not computed). */
+/** True for a shape of one element ([1], [1, 1]): its number fits where a shape would go. */
+const oneElement = (shape) => shape.every((d) => d === 1);
+
+/** One line of a node: caption and number (an array's shape, or a one-element array's number
+ * in brackets: [1.01], not [1], which read like the value 1; "—" if not computed). */
 function drawLine(text, caption, value, shape) {
   const hidden = value === "?"; // Your turn: the student has not found it yet
   const shown = hidden
@@ -183,7 +187,7 @@ function drawLine(text, caption, value, shape) {
       : value === null
         ? ""
         : isTensor(shape)
-          ? `[${formatShape(shape)}]`
+          ? `[${oneElement(shape) ? formatNumber([value].flat(Infinity)[0]) : formatShape(shape)}]`
           : formatNumber(value);
   if (text.dataset.text !== caption + shown) {
     text.dataset.text = caption + shown;

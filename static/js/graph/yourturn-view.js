@@ -101,8 +101,24 @@ function feedbackHtml(result) {
   return html;
 }
 
+/** The forward values the node's steps use, in full: the graph shows an array's shape only. */
+function valuesList(values) {
+  const list = make("ul", {
+    class: "graph-turn-values",
+    "data-field": "values",
+    "aria-label": "Values at this node",
+  });
+  list.innerHTML = values
+    .map(
+      (v) =>
+        `<li data-value-of="${esc(v.id)}">${texHtml(v.tex)} = <span class="graph-turn-value">${esc(v.text)}</span>${v.shape ? ` <span class="graph-turn-shape">(${esc(v.shape)})</span>` : ""}</li>`,
+    )
+    .join("");
+  return list;
+}
+
 /**
- * Draw `model` = {on, title, items: [{key, step, tex, words, status, result, busy, attempts}],
+ * Draw `model` = {on, title, values, items: [{key, step, tex, words, status, result, busy, attempts}],
  * progress, announce, error}; the forms are rebuilt only when the node (model.built) changes.
  */
 function drawTurnView(tv, model) {
@@ -117,7 +133,8 @@ function drawTurnView(tv, model) {
     if (model.title) {
       const head = make("p", { class: "graph-turn-head" });
       head.innerHTML = model.title;
-      tv.node.append(head, ...model.items.map((item, i) => stepForm(tv, item, i)));
+      tv.node.append(head, valuesList(model.values || []));
+      tv.node.append(...model.items.map((item, i) => stepForm(tv, item, i)));
     } else
       tv.node.append(
         make("p", { class: "graph-turn-hint-select" }, "Select a node on the graph to start."),

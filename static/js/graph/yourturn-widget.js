@@ -18,6 +18,7 @@ import {
   stepsAt,
   stepTex,
   stepWords,
+  valuesAt,
 } from "./yourturn.js";
 import { createTurnView, drawTurnView, resetTyped } from "./yourturn-view.js";
 
@@ -122,6 +123,7 @@ function createTurn(element, dom, { get, set, select }) {
       on: true,
       built: `${katexReady()}|${turn.graphKey}|${JSON.stringify(graph.nodes.map((n) => [n.id, n.parents]))}|${node?.id || ""}`,
       title,
+      values: node && node.op !== "const" ? valuesAt(graph, node) : [],
       items,
       progress: progressText(graph, turn),
       announce: turn.announce,

@@ -2,7 +2,7 @@
 // the panel asks at a node (its gradient, then each input's local gradient and signal), what the
 // graph may show (a gradient stays "?" until found or shown), the progress line and what the
 // live region says. Plain functions of plain data, no DOM: tested with node --test.
-import { formatNumber, gradTex, nodeTex, texText } from "./format.js";
+import { formatNumber, formatShape, gradTex, nodeTex, texText } from "./format.js";
 
 /** What the graph shows for a gradient the student has not found yet. */
 const HIDDEN = "?";
@@ -193,6 +193,28 @@ function progressText(graph, turn) {
 const valueText = (v) => (Array.isArray(v) ? `[${v.map(valueText).join(", ")}]` : formatNumber(v));
 
 /**
+ * The forward values a node's steps use, in full (the graph shows an array only by its shape):
+ * the node, its inputs, and each node it feeds with that node's other inputs (a1 for ∂L/∂W2).
+ * [{id, tex, text, shape}], shape "" for a number, else as 3 or 1×3.
+ */
+function valuesAt(graph, node) {
+  if (!node) return [];
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const ids = [node.id, ...node.parents];
+  for (const child of graph.nodes.filter((n) => n.parents.includes(node.id)))
+    ids.push(child.id, ...child.parents);
+  return [...new Set(ids)]
+    .map((id) => byId.get(id))
+    .filter((n) => n && n.value !== undefined && n.value !== null)
+    .map((n) => ({
+      id: n.id,
+      tex: nodeTex(n),
+      text: valueText(n.value),
+      shape: formatShape(n.shape),
+    }));
+}
+
+/**
  * The view's scene in Your turn: a gradient is "?" until found or shown, and an edge's number
  * only once its signal is; no gradient check (it would give the numbers away).
  */
@@ -231,5 +253,6 @@ export {
   stepTex,
   stepWords,
   turnScene,
+  valuesAt,
   valueText,
 };
