@@ -126,6 +126,8 @@ def test_the_neuron_backward_pass_by_hand(
     page.keyboard.press("Enter")
     expect(y.locator(".graph-turn-verdict")).to_have_attribute("data-note", "shown")
     expect(y.locator('[data-field="worked"]')).to_contain_text("0.7")
+    # The wrong 7 does not stand next to "Shown": the field is emptied.
+    expect(y.locator('[data-input="answer"]')).to_have_value("")
     expect(y).to_have_attribute("data-status", "shown")
     expect(live).to_contain_text("Shown")
 

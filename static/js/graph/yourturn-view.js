@@ -167,10 +167,14 @@ function drawTurnView(tv, model) {
   if (tv.live.textContent !== model.announce) tv.live.textContent = model.announce;
 }
 
-/** After a reply, the next reading replaces the typed text. */
-function resetTyped(tv, key) {
+/**
+ * After a reply, the next reading replaces the typed text; after Show me (`clear`) the field is
+ * emptied too, so the wrong answer does not stand next to "Shown" and the engine's value.
+ */
+function resetTyped(tv, key, clear = false) {
   const parts = tv.forms.get(key);
   if (parts) {
+    if (clear) parts.input.value = "";
     delete parts.read.dataset.typed;
     parts.readHtml = "\u0000"; // drawn again on the next draw
   }

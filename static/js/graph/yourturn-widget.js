@@ -63,7 +63,7 @@ function createTurn(element, dom, { get, set, select }) {
     try {
       const reply = await request("graph/answer", { body: sent });
       if (get().turn.graphKey !== graphKey) return; // the graph changed meanwhile
-      resetTyped(view, key);
+      resetTyped(view, key, reply.note === "shown");
       update(replyChanges(get().turn, graph, step, answer, reply));
     } catch (error) {
       if (get().turn.graphKey !== graphKey) return;
