@@ -3,6 +3,7 @@ keyboard, a node of the graph is selected by keyboard and lists its notes; axe f
 screenshots at 360 and 1280 px, light and dark."""
 
 import contextlib
+import re
 
 import pytest
 
@@ -196,13 +197,22 @@ def test_no_axe_violations_and_screenshots(
             page.locator("[data-part='practice']").scroll_into_view_if_needed()
             page.locator("[data-part='activity']").scroll_into_view_if_needed()
             page.wait_for_selector(".dashboard-chart[data-plot-state='drawn']")
+            # Tick labels: days on the activity's x axis (no 00:00:00), whole learners.
+            page.wait_for_function(
+                "document.querySelectorAll(\".dashboard-chart[data-plot-state='drawn']\")"
+                ".length === 2"
+            )
+            activity = page.locator("[data-part='activity'] .xtick text").all_text_contents()
+            assert activity and all(re.fullmatch(r"[A-Z][a-z]{2} \d\d", t) for t in activity)
+            learners = page.locator("[data-part='practice'] .xtick text").all_text_contents()
+            assert learners == [str(n) for n in range(len(learners))], learners
             axe_check(page, f"on the dashboard ({scheme}, {width} px)")
             overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
             assert overflow <= 0, f"the dashboard is {overflow} px too wide at {width}"
             name = f"teach-dashboard-{width}-{scheme}"
             page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
             # Each part on its own too, readable without zooming into a very tall page.
-            for part in ("quiz", "graphs", "practice"):
+            for part in ("activity", "quiz", "graphs", "practice"):
                 section = page.locator(f"section:has([data-part='{part}'])")
                 section.screenshot(path=str(artifacts_dir / f"{name}-{part}.png"))
     assert console_errors == []  # the charts drew within the page's Content-Security-Policy

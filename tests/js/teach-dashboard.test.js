@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   activitySentence,
+  countAxis,
+  DAY_AXIS,
   fixed,
   graphScene,
   mergeNotes,
@@ -202,4 +204,14 @@ test("chart labels wrap at spaces for a phone", () => {
   );
   assert.equal(wrapLabel("ReLU's signals", 16), "ReLU's signals");
   assert.equal(wrapLabel("Averyveryverylongword here", 5), "Averyveryverylongword<br>here");
+});
+
+test("chart axes count whole learners and show days, not hours", () => {
+  // One or two learners: a tick per learner, never 0.5.
+  assert.deepEqual(countAxis(1), { tickformat: ",d", dtick: 1, tick0: 0 });
+  assert.deepEqual(countAxis(10), { tickformat: ",d", dtick: 1, tick0: 0 });
+  // Many: plotly spaces the ticks, still labelled as integers.
+  assert.deepEqual(countAxis(11), { tickformat: ",d" });
+  assert.equal(DAY_AXIS.tickformat, "%b %d");
+  assert.equal(DAY_AXIS.dtick, 24 * 60 * 60 * 1000);
 });

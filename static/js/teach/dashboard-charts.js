@@ -4,7 +4,14 @@
 import { element as make } from "../dom.js";
 import { loadPlotly } from "../plots/plots.js";
 import { themeFigure, watchColorScheme } from "../plots/theme.js";
-import { activitySentence, LEVELS, practiceSentence, wrapLabel } from "./dashboard-model.js";
+import {
+  activitySentence,
+  countAxis,
+  DAY_AXIS,
+  LEVELS,
+  practiceSentence,
+  wrapLabel,
+} from "./dashboard-model.js";
 
 // The lesson's palette (lessonengine/figures.py): theme.js swaps each for its CSS colour.
 const INK = "#1f2328";
@@ -46,7 +53,16 @@ function activityFigure(days) {
       y: days.map((d) => d[key]),
       marker: { color },
     })),
-    layout: layoutOf({ yaxis: { gridcolor: GRID, title: { text: "answers" } } }),
+    layout: layoutOf({
+      // Days, not midnights: with a day or two of data plotly would label hours.
+      xaxis: { gridcolor: GRID, automargin: true, ...DAY_AXIS },
+      yaxis: {
+        gridcolor: GRID,
+        title: { text: "answers" },
+        rangemode: "tozero",
+        ...countAxis(Math.max(0, ...days.map((d) => d.answers))),
+      },
+    }),
   };
 }
 
@@ -65,7 +81,15 @@ function practiceFigure(skills, narrow) {
     layout: layoutOf({
       height: 110 + (narrow ? 58 : 36) * Math.max(1, skills.length),
       margin: { l: 12, r: 12, t: 40, b: 48 },
-      xaxis: { gridcolor: GRID, title: { text: "learners" } },
+      // Whole learners: the bars stack, so the longest bar is a skill's total.
+      xaxis: {
+        gridcolor: GRID,
+        title: { text: "learners" },
+        rangemode: "tozero",
+        ...countAxis(
+          Math.max(0, ...skills.map((s) => LEVELS.reduce((n, l) => n + s.levels[l], 0))),
+        ),
+      },
       yaxis: { automargin: true, autorange: "reversed" },
     }),
   };

@@ -191,6 +191,14 @@ function practiceSentence(skills) {
     .join(" ");
 }
 
+/** A chart axis of whole counts up to `max`: integer labels, a tick per unit while they are few. */
+function countAxis(max) {
+  return max <= 10 ? { tickformat: ",d", dtick: 1, tick0: 0 } : { tickformat: ",d" };
+}
+
+/** A chart axis of days: a date per tick and one tick a day at most (never hours). */
+const DAY_AXIS = { type: "date", tickformat: "%b %d", dtick: 86400000 };
+
 /** A label broken into lines of at most `width` characters (at spaces), joined by <br> for plotly. */
 function wrapLabel(text, width) {
   const lines = [];
@@ -205,6 +213,8 @@ function wrapLabel(text, width) {
 
 export {
   activitySentence,
+  countAxis,
+  DAY_AXIS,
   fixed,
   graphScene,
   LEVELS,
