@@ -128,6 +128,47 @@ def test_an_unknown_email_costs_a_password_check_too(app, teacher, monkeypatch):
     assert 0.5 < unknown / known < 2, timings
 
 
+def test_a_process_hashes_one_password_at_a_time(app, teacher, monkeypatch):
+    # Each argon2 check takes 19 MiB: 16 threads of a worker checking at once broke its budget.
+    inside, most = [0], [0]
+    lock = threading.Lock()
+
+    class Counting(PasswordHasher):
+        def _count(self, work, *args):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                time.sleep(0.01)  # widen the window the threads could overlap in
+                return work(*args)
+            finally:
+                with lock:
+                    inside[0] -= 1
+
+        def verify(self, stored, password):
+            return self._count(super().verify, stored, password)
+
+        def hash(self, password, *, salt=None):
+            return self._count(super().hash, password)
+
+    monkeypatch.setattr(auth, "HASHER", Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    start = threading.Barrier(12)
+
+    def attempt(n):
+        start.wait()
+        with app.app_context():
+            if n % 3 == 0:
+                return auth.hash_password(f"new password {n}")
+            email = "ann@example.org" if n % 3 == 1 else f"nobody{n}@example.org"
+            return auth.authenticate(email, f"wrong {n}")
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(attempt, range(12)))
+    assert most[0] == 1
+    assert inside[0] == 0
+    assert [r is None for r in results] == [n % 3 != 0 for n in range(12)]
+
+
 def test_a_missing_csrf_token_refuses_the_login(client, teacher):
     client.get("/teach/login")
     form = {"email": "ann@example.org", "password": PASSWORD}

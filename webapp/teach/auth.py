@@ -9,6 +9,7 @@ a cross-site form cannot send, so a token there would protect nothing and break 
 
 import functools
 import hashlib
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -30,6 +31,10 @@ from webapp.teach.validate import InvalidText, normalise_email
 # OWASP's argon2id choice (19 MiB, 2 passes, 1 lane): a worker stays far under its 100 MB budget
 # while hashing, where argon2-cffi's default 64 MiB would not.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Each hash or check takes those 19 MiB for its duration, and a worker runs up to 16 threads: at
+# most this many at once per process keeps a worker under its budget (the others wait their turn;
+# the login limits bound that queue).
+HASHING = threading.BoundedSemaphore(1)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 WRONG_LOGIN = "That email and password do not match an account."
@@ -80,12 +85,22 @@ def load_teacher(user_id: str) -> Teacher | None:
 
 def hash_password(password: str) -> str:
     """The argon2id hash stored for `password` (the password itself is never stored)."""
-    return HASHER.hash(password)
+    with HASHING:
+        return HASHER.hash(password)
 
 
 @functools.cache
 def _dummy_hash() -> str:
-    return HASHER.hash("no account has this password")
+    return hash_password("no account has this password")
+
+
+def _verify(stored: str, password: str) -> bool:
+    """Whether `password` matches the `stored` hash, one check at a time per process."""
+    with HASHING:
+        try:
+            return HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def authenticate(email: str, password: str):
@@ -96,11 +111,7 @@ def authenticate(email: str, password: str):
         row = store.teacher_by_email(normalise_email(email))
     except InvalidText:
         row = None
-    try:
-        HASHER.verify(row.password_hash if row else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if row is None:
+    if not _verify(row.password_hash if row else _dummy_hash(), password) or row is None:
         return None
     if HASHER.check_needs_rehash(row.password_hash):
         store.set_password_hash(row.id, hash_password(password))
