@@ -119,6 +119,9 @@ def test_the_dashboard_by_keyboard(page, dashboard, console_errors):
     assert "50 % wrong of 2 first tries" in details.locator("h4").inner_text()
     notes = details.locator("li[data-note]")
     assert notes.count() == 1 and notes.first.inner_text().endswith(": 1")
+    # The note in words (Kim's 0.5 for -0.498 is the sign); its id stays as data.
+    assert notes.first.get_attribute("data-note") == "sign"
+    assert notes.first.inner_text() == "Wrong sign: 1"
     assert w.get_attribute("aria-pressed") == "true"
     assert console_errors == []
 

@@ -2,16 +2,21 @@
 the CSV export (streamed, every kind of attempt, safe to open in a spreadsheet)."""
 
 import csv
+import html
 import io
+import json
+import re
 
 import pytest
 from sqlalchemy import insert
 
+from lessonengine.assessment.mistakes import NOTES
 from tests.teach.conftest import login, make_teacher, teacher_token
 from tests.test_postgres import pg_cluster  # noqa: F401 (a fixture)
 from webapp.db import utc_now
 from webapp.schema import graph_attempts, practice_attempts, practice_exercises
 from webapp.teach.dashboard import CSV_COLUMNS, PLAIN_NUMBER, pseudonym, safe_cell
+from webapp.teach.notes import NOTE_TITLES, note_titles
 
 LESSON = "chain-rule-in-networks"
 
@@ -99,6 +104,19 @@ def test_the_stats_follow_the_contract_and_show_a_students_answers(app, teacher_
     assert page.status_code == 200
     assert '<meta name="csrf-token"' in page.text
     assert "Group A" in page.text and "data-dashboard" in page.text
+
+
+def test_every_note_of_the_catalogue_has_words_for_the_dashboard(teacher_client, klass):
+    """The graphs list notes by their words: each note the grader can give has a short title,
+    so a new mistake in the catalogue cannot show up as a bare code."""
+    titles = note_titles()
+    assert set(titles) == set(NOTES)
+    for note, title in titles.items():
+        assert title != note and 0 < len(title) <= 60, note
+    assert titles["missed-fork"] == NOTE_TITLES["missed-fork"]
+    page = teacher_client.get(f"/teach/classes/{klass['id']}")
+    settings = json.loads(html.unescape(re.search(r"data-dashboard='([^']*)'", page.text)[1]))
+    assert settings["notes"] == titles
 
 
 def test_access_is_refused_without_a_session_to_a_student_and_to_another_teacher(

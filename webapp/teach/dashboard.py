@@ -25,6 +25,7 @@ from webapp.schema import attempts, class_members, graph_attempts, practice_atte
 from webapp.store import get_store
 from webapp.teach import api_bp, bp
 from webapp.teach.auth import owned_class, teacher_api, teacher_page
+from webapp.teach.notes import note_titles
 from webapp.teach.stats import activity, class_stats
 
 MAX_ID = 2**31 - 1  # classes.id is a 32-bit integer on PostgreSQL
@@ -66,6 +67,7 @@ def dashboard(class_id: int):
         "stats": url_for("teach_api.class_stats_json", class_id=class_id).removeprefix(api),
         "activity": url_for("teach_api.class_activity_json", class_id=class_id).removeprefix(api),
         "presets": [{"id": p.id, "title": p.title} for p in PRESETS.values()],
+        "notes": note_titles(),  # the stats name notes by id; the page shows their words
     }
     page = render_template("teach/dashboard.html", klass=klass, dashboard=config)
     return page

@@ -17,7 +17,7 @@ function roomForCaptions(view) {
 }
 
 /** One preset's figure in `host`: heading, graph and the selected node's details. */
-function mountGraph(host, preset, steps) {
+function mountGraph(host, preset, steps, titles) {
   // graph-widget: the colours and type of the lesson's widget (graph.css), dark mode included.
   const section = make("section", {
     class: "dashboard-graph graph-widget",
@@ -71,8 +71,9 @@ function mountGraph(host, preset, steps) {
     const parts = [make("h4", {}, `${info.title}: ${info.caption}`)];
     if (info.notes.length) {
       const list = make("ol", { class: "dashboard-notes" });
+      // The note's words; its id stays on the item (data-note) for tests and the CSV.
       for (const { note, count } of info.notes)
-        list.append(make("li", { "data-note": note }, `${note}: ${count}`));
+        list.append(make("li", { "data-note": note }, `${titles[note] || note}: ${count}`));
       parts.push(make("p", {}, "Most common mistakes (wrong answers of every try):"), list);
     } else parts.push(make("p", {}, "No wrong answers here."));
     if (info.steps.length) {
@@ -99,9 +100,9 @@ function mountGraph(host, preset, steps) {
 }
 
 /** Every preset's figure, and a line for the steps of other graphs (typed in the playground). */
-function renderGraphs(host, presets, steps) {
+function renderGraphs(host, presets, steps, titles = {}) {
   host.replaceChildren();
-  for (const preset of presets) mountGraph(host, preset, steps);
+  for (const preset of presets) mountGraph(host, preset, steps, titles);
   const known = new Set(presets.map((p) => p.id));
   const others = steps.filter((s) => !known.has(s.graph));
   if (others.length) {

@@ -112,7 +112,7 @@ async function start(root) {
     const stats = await request(settings.stats);
     root.querySelector('[data-fact="learners"]').textContent = String(stats.class.learners);
     renderQuiz(part("quiz"), stats.quiz);
-    renderGraphs(part("graphs"), settings.presets, stats.nodes);
+    renderGraphs(part("graphs"), settings.presets, stats.nodes, settings.notes);
     renderPractice(part("practice"), stats.skills, config.plotly);
     renderActivity(part("activity"), (await activity).days, config.plotly);
     status.textContent = "";
