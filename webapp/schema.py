@@ -149,6 +149,9 @@ teachers = Table(
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Raised by a logout: every session that stored an older number ends (the cookie is signed,
+    # not revocable, so the server keeps this one number).
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 # A teacher's class; students join it with its code.

@@ -192,6 +192,27 @@ def test_logout_needs_the_token_and_keeps_the_learner(app, teacher_client):
         assert session["learner"] == "a" * 32
 
 
+def test_a_cookie_copied_before_logout_stops_working(app, teacher, teacher_client):
+    token = teacher_token(teacher_client)
+    copied = teacher_client.get_cookie("session").value
+    second = app.test_client()  # another browser signed in as the same teacher
+    assert login(second).status_code == 302
+    assert teacher_client.post("/teach/logout", data={"csrf_token": token}).status_code == 302
+    for replay in (app.test_client(), second):
+        if replay is not second:
+            replay.set_cookie("session", copied)
+        page = replay.get("/teach")
+        assert page.status_code == 302 and "/teach/login" in page.headers["Location"]
+        assert replay.get("/api/teach/classes").status_code == 401
+        made = replay.post(
+            "/api/teach/classes", json={"name": "Stolen"}, headers={"X-CSRFToken": token}
+        )
+        assert made.status_code == 401
+    with app.app_context():
+        assert app.extensions["store"].teacher_classes(teacher) == []
+    assert login(app.test_client()).status_code == 302  # a new login works again
+
+
 def _signed(payload, key):
     # A session cookie as Flask signs one, with `key`.
     forger = Flask("forger")

@@ -39,6 +39,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 WRONG_LOGIN = "That email and password do not match an account."
 SESSION_STAMP = "teacher_login_at"  # when the teacher logged in, for the session's end
+SESSION_VERSION = "teacher_session"  # the teacher's session_version at login; a logout raises it
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 login_manager = LoginManager()
@@ -79,6 +80,8 @@ def load_teacher(user_id: str) -> Teacher | None:
         return None
     row = get_store().teacher_by_id(int(number))
     if row is None or _hash_stamp(row.password_hash) != stamp:
+        return None
+    if session.get(SESSION_VERSION) != row.session_version:  # logged out since (a copied cookie)
         return None
     return Teacher(row)
 
@@ -218,6 +221,7 @@ def login():
         if row is not None:
             login_user(Teacher(row))
             session[SESSION_STAMP] = int(time.time())
+            session[SESSION_VERSION] = row.session_version
             current_app.logger.info("teacher %s logged in", row.id)
             return redirect(target)
         message = WRONG_LOGIN
@@ -233,8 +237,12 @@ def login():
 def logout():
     """Log the teacher out (a form with the CSRF token); the learner in the cookie stays."""
     csrf.protect()
+    teacher = current_teacher_id()
+    if teacher is not None:  # the cookie alone cannot be revoked: end the session on the server
+        get_store().end_sessions(teacher)
     logout_user()
     session.pop(SESSION_STAMP, None)
+    session.pop(SESSION_VERSION, None)
     return redirect(url_for("teach.login"))
 
 

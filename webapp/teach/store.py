@@ -34,6 +34,7 @@ class TeacherRow:
     email: str
     password_hash: str
     created_at: datetime
+    session_version: int = 0
 
 
 def new_code() -> str:
@@ -44,7 +45,7 @@ def new_code() -> str:
 def _teacher(row) -> TeacherRow | None:
     if row is None:
         return None
-    return TeacherRow(row.id, row.email, row.password_hash, row.created_at)
+    return TeacherRow(row.id, row.email, row.password_hash, row.created_at, row.session_version)
 
 
 def _learner_count():
@@ -106,6 +107,15 @@ class Teaching:
                 update(teachers)
                 .where(teachers.c.id == teacher_id)
                 .values(password_hash=password_hash)
+            )
+
+    def end_sessions(self, teacher_id: int) -> None:
+        """End every session of a teacher (a logout): their session version moves on."""
+        with writing(self.engine) as conn:
+            conn.execute(
+                update(teachers)
+                .where(teachers.c.id == teacher_id)
+                .values(session_version=teachers.c.session_version + 1)
             )
 
     def list_teachers(self) -> list[dict]:

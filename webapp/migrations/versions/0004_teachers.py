@@ -18,6 +18,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(254), nullable=False, unique=True),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
     )
     op.create_table(
         "classes",
