@@ -319,6 +319,11 @@ def test_the_transpose_in_the_two_layer_network(page, live_server, live_app, axe
     axe_check(page, "on the lesson with the matrix product's panel open")
     # Vectors and matrices show their shape on the graph.
     expect(node(page, "W1").locator(".graph-node-value")).to_contain_text("[3×2]")
+    # A screen reader hears a small array's numbers, not only its shape (z2 is one number).
+    label = node(page, "z2").get_attribute("aria-label")
+    z2 = graph["z2"]["value"]
+    assert re.search(r"value a 1 array \(-?\d", label) and len(z2) == 1, label
+    assert "by" in node(page, "W1").get_attribute("aria-label")  # 3 by 2: only its shape
 
 
 def test_a_server_failure_keeps_the_last_graph(page, live_server):

@@ -206,8 +206,14 @@ const words = (name, v, shape) =>
     : v === "?"
       ? `${name} yours to find`
       : isTensor(shape)
-        ? `${name} a ${shape.join(" by ")} array`
+        ? `${name} a ${shape.join(" by ")} array${fewNumbers(v)}`
         : `${name} ${formatNumber(v)}`;
+
+// A small array is read out in full (a 1-element vector is a number to the student).
+const fewNumbers = (v) => {
+  const flat = Array.isArray(v) ? v.flat(Number.POSITIVE_INFINITY) : [];
+  return flat.length && flat.length <= 4 ? ` (${flat.map(formatNumber).join(", ")})` : "";
+};
 
 /** Set everything from `scene` (see widget.js): values undefined are not computed yet. */
 function drawView(view, scene) {
