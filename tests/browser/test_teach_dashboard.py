@@ -22,14 +22,27 @@ def teacher(live_app):
     return EMAIL
 
 
+@pytest.fixture(scope="module")
+def teacher_cookies(browser, live_server, teacher):
+    """One login for the module (every login attempt counts toward the per-account limit)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/teach/login")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.press("#password", "Enter")
+        return context.cookies()
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def dashboard(page, browser, live_server, teacher):
-    """Log in, create a class; two students join it and answer. Yields the dashboard's URL."""
-    page.goto(live_server + "/teach/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
+def dashboard(page, browser, live_server, teacher_cookies):
+    """The teacher's session, a new class; two students join it and answer. Yields its URL."""
+    page.context.add_cookies(teacher_cookies)
+    page.goto(live_server + "/teach")
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     created = page.request.post(
         live_server + "/api/teach/classes",
@@ -88,6 +101,11 @@ def test_the_dashboard_by_keyboard(page, dashboard, console_errors):
     assert row.locator("[data-column='facility']").inner_text() == "50 %"
     assert row.locator("li[data-choice='b'] b").inner_text() == "1"
     assert row.locator("li[data-choice='c'] b").inner_text() == "1"
+    # The top wrong choice is named, not only counted: Kim's b.
+    top = row.locator("[data-column='wrongShare']")
+    choice_b = row.locator("li[data-choice='b'] .choice-text").inner_text()
+    assert top.inner_text().startswith("50 %")
+    assert top.locator(".top-wrong-choice").inner_text() == choice_b
 
     # Sort by facility with the keyboard: ascending, then descending.
     header = page.locator("th:has(button[data-sort='facility'])")

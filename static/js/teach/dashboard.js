@@ -43,6 +43,13 @@ function choiceList(row) {
   return list;
 }
 
+/** The most chosen wrong choice: its share of the answers, and the choice itself. */
+function topWrongCell(row) {
+  const cell = make("span", { class: "top-wrong" }, percent(row.wrongShare));
+  if (row.topWrong) cell.append(" ", trustedHtml(row.topWrong.text, "top-wrong-choice"));
+  return cell;
+}
+
 function renderQuiz(host, quiz) {
   host.replaceChildren();
   if (!quiz.length) {
@@ -68,7 +75,7 @@ function renderQuiz(host, quiz) {
           key: "wrongShare",
           label: "Top wrong choice",
           numeric: true,
-          cell: (r) => percent(r.wrongShare),
+          cell: topWrongCell,
         },
         { key: "choices", label: "Choices: first answers", sortable: false, cell: choiceList },
       ],
