@@ -71,8 +71,8 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-def read_json() -> dict:
-    """Return the request's JSON object, or raise a clear 4xx for anything else."""
+def read_json(fields=None) -> dict:
+    """Return the request's JSON object (only `fields`, if given), or raise a clear 4xx."""
     if not request.is_json:
         raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
     raw = read_body()
@@ -82,6 +82,9 @@ def read_json() -> dict:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
+    unknown = sorted(set(data) - set(fields)) if fields is not None else []
+    if unknown:
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)[:200]}")
     return data
 
 

@@ -10,6 +10,20 @@ from webapp.teach.auth import owned_class
 from webapp.teach.store import CODE_ALPHABET
 
 CODE = re.compile(f"[{CODE_ALPHABET}]{{8}}")
+# Names that show nothing: zero-width space, BOM, bidi overrides and isolates, tag characters,
+# no-break and ideographic spaces, a Hangul filler, a lone combining mark.
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"  # a word that needs its joiner
+INVISIBLE = [
+    "\u200b",
+    "\ufeff\ufeff",
+    "\u202e\u202d\u202c",
+    "\u2066 \u2069",
+    "\U000e0041\U000e0042\U000e007f",
+    "\u00a0\u3000\u200b",
+    "\u3164",
+    "\u0301",
+    "\u200d",
+]
 
 
 def create(client, name, token=None):
@@ -54,6 +68,7 @@ def test_codes_are_unambiguous_and_unique(teacher_client):
         (42, "must be text"),
         (["A"], "must be text"),
         ("A\x00B", "cannot be stored"),
+        *[(blank, "visible") for blank in INVISIBLE],
     ],
 )
 def test_a_bad_name_is_a_400(teacher_client, name, message):
@@ -62,6 +77,19 @@ def test_a_bad_name_is_a_400(teacher_client, name, message):
     body = response.get_json()
     assert set(body) == {"error", "message"} and message in body["message"]
     assert teacher_client.get("/api/teach/classes").get_json()["classes"] == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("\u202eGroup B\u202c", "Group B"),
+        ("Gr\u200boup\ufeff B", "Group B"),
+        ("Tag\U000e0041s", "Tags"),
+        (PERSIAN, PERSIAN),  # its zero-width non-joiner is part of the spelling
+    ],
+)
+def test_format_characters_are_dropped_but_joiners_kept(teacher_client, typed, kept):
+    assert create(teacher_client, typed).get_json()["name"] == kept
 
 
 def test_a_name_of_100_characters_is_kept_whole(teacher_client):
@@ -74,6 +102,12 @@ def test_bad_bodies_are_4xx(teacher_client):
     assert not_json.status_code == 415
     array = teacher_client.post("/api/teach/classes", json=["A"], headers=headers)
     assert array.status_code == 400
+    extra = teacher_client.post(
+        "/api/teach/classes", json={"name": "A", "teacher": 1, "code": "X"}, headers=headers
+    )
+    assert extra.status_code == 400
+    assert extra.get_json()["message"] == "unknown field(s): code, teacher"
+    assert teacher_client.get("/api/teach/classes").get_json()["classes"] == []
 
 
 def test_the_number_of_classes_is_bounded(tmp_path):
@@ -195,7 +229,13 @@ def test_an_unknown_code_is_a_404(app, klass, code):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"code": 12345678}, {"code": None}, {"code": "X", "nickname": 3}],
+    [
+        {},
+        {"code": 12345678},
+        {"code": None},
+        {"code": "X", "nickname": 3},
+        {"code": "ABCDEFGH", "learner": "someone-else"},
+    ],
 )
 def test_a_bad_join_body_is_a_400(app, klass, body):
     response = app.test_client().post("/api/classes/join", json=body)
@@ -205,7 +245,14 @@ def test_a_bad_join_body_is_a_400(app, klass, body):
 
 @pytest.mark.parametrize(
     ("nickname", "status"),
-    [("x" * 40, 200), ("x" * 41, 400), ("Zed\x00", 400), ("  ", 200), ("", 200)],
+    [
+        ("x" * 40, 200),
+        ("x" * 41, 400),
+        ("Zed\x00", 400),
+        ("  ", 200),
+        ("", 200),
+        *[(blank, 400) for blank in INVISIBLE],
+    ],
 )
 def test_nicknames(app, klass, nickname, status):
     student = app.test_client()

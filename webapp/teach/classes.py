@@ -74,7 +74,7 @@ def list_classes():
 @teacher_api
 def create_class_api():
     """Create a class from {"name"}: 201 {"id", "name", "code"}."""
-    created = create_class(read_json().get("name"))
+    created = create_class(read_json(fields=("name",)).get("name"))
     return jsonify(created), 201
 
 
@@ -102,6 +102,7 @@ def openapi_section():
             "type": "object",
             "required": ["name"],
             "properties": {"name": {"type": "string", "examples": ["Deep learning, group B"]}},
+            "additionalProperties": False,
         },
     }
     auth = (

@@ -68,7 +68,7 @@ def _class_or_404(code) -> dict:
 @write_limit("CLASS_JOINS_PER_MINUTE", "joins")
 def join_api():
     """Join the class of {"code", "nickname"} (nickname optional): {"class": {"id", "name"}}."""
-    body = read_json()
+    body = read_json(fields=("code", "nickname"))
     code = body.get("code")
     if not isinstance(code, str):
         raise ApiError(400, "code must be a string: the class's join code")
@@ -179,6 +179,7 @@ def openapi_section():
         "JoinRequest": {
             "type": "object",
             "required": ["code"],
+            "additionalProperties": False,
             "properties": {
                 "code": {
                     "type": "string",
@@ -189,8 +190,8 @@ def openapi_section():
                 "nickname": {
                     "type": ["string", "null"],
                     "maxLength": MAX_NICKNAME,
-                    "description": "Optional, seen by the teacher only; trimmed, 1 to 40 "
-                    "characters (empty means none).",
+                    "description": "Optional, seen by the teacher only; trimmed, format "
+                    "characters dropped, 1 to 40 characters with one visible (empty means none).",
                 },
             },
         },

@@ -9,6 +9,12 @@ MAX_EMAIL = 254
 # The shape of an address (one @, a dot in the domain, no spaces); deliverability is not ours.
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 CODE_SHAPE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+# The joiners stay (Persian, Indic scripts and emoji sequences need them, and they move nothing);
+# every other format character (bidi overrides, zero-width spaces, BOMs, tags) is dropped.
+KEPT_FORMAT = {"\u200c", "\u200d"}
+# Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern).
+BLANK_GLYPHS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+NOTHING_VISIBLE = "The {what} needs at least one visible letter, digit or sign."
 
 
 class InvalidText(ValueError):
@@ -31,8 +37,11 @@ def clean_text(value, what: str, longest: int, required: bool = True) -> str | N
         return None
     if not isinstance(value, str):
         raise InvalidText(f"The {what} must be text.")
-    text = " ".join(value.split())  # trimmed, inner runs of spaces and newlines made one space
+    text = "".join(ch for ch in value if ch in KEPT_FORMAT or unicodedata.category(ch) != "Cf")
+    text = " ".join(text.split())  # trimmed, inner runs of spaces and newlines made one space
     if not text:
+        if value.strip():  # something typed, but nothing of it shows
+            raise InvalidText(NOTHING_VISIBLE.format(what=what))
         if required:
             raise InvalidText(f"Give a {what}.")
         return None
@@ -40,6 +49,8 @@ def clean_text(value, what: str, longest: int, required: bool = True) -> str | N
         raise InvalidText(f"The {what} can be at most {longest} characters.")
     if _has_control(text):  # PostgreSQL refuses NUL, and no name needs the others
         raise InvalidText(f"The {what} contains characters that cannot be stored.")
+    if not any(_visible(ch) for ch in text):
+        raise InvalidText(NOTHING_VISIBLE.format(what=what))
     return text
 
 
@@ -49,6 +60,11 @@ def normalise_code(value) -> str | None:
         return None
     code = re.sub(r"[\s-]", "", value).upper()
     return code if CODE_SHAPE.fullmatch(code) else None
+
+
+def _visible(ch: str) -> bool:
+    # A letter, number, punctuation or symbol that draws something (marks need a base).
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in BLANK_GLYPHS
 
 
 def _has_control(text: str) -> bool:
