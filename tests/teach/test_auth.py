@@ -291,7 +291,7 @@ def _limited_app(tmp_path: Path, **limits):
     return make_test_app(tmp_path, **limits)
 
 
-def test_failed_logins_are_limited_per_account(tmp_path):
+def test_failed_logins_are_limited_per_account(tmp_path, caplog):
     app = _limited_app(tmp_path, LOGINS_PER_MINUTE_PER_ACCOUNT=3)
     make_teacher(app)
     make_teacher(app, "bob@example.org")
@@ -303,6 +303,7 @@ def test_failed_logins_are_limited_per_account(tmp_path):
     assert refused.status_code == 429
     assert "Too many login attempts" in refused.text
     assert refused.headers.get("Retry-After")
+    assert "refused by the limit: login-account:ann@example.org from" in caplog.text
     # ...but not another account from the same address.
     assert login(client, email="bob@example.org").status_code == 302
 

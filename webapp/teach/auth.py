@@ -249,6 +249,10 @@ def logout():
 @bp.errorhandler(429)
 def too_many_logins(error):
     """Too many login attempts: the login page with the limit's sentence, status 429."""
+    # For the administrator: a locked-out teacher (or an attack on an account) shows here.
+    current_app.logger.warning(
+        "teacher login refused by the limit: %s from %s", _login_account(), get_remote_address()
+    )
     return render_template("teach/login.html", form=LoginForm(), message=error.description), 429
 
 
