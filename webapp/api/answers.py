@@ -85,10 +85,7 @@ def _private(response):
 @write_limit("QUIZ_ANSWERS_PER_MINUTE", "answers")
 def graph_answer():
     """Grade one step of the backward pass (or show it), store it, and say what went wrong."""
-    body = read_json()
-    unknown = sorted(set(body) - ANSWER_FIELDS)
-    if unknown:
-        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}")
+    body = read_json(fields=ANSWER_FIELDS)
     node = _text(body, "node")
     quantity = _text(body, "quantity")
     parent = _text(body, "parent", required=False)
@@ -176,10 +173,7 @@ def _own_earlier_answers(store, learner, key, step, given):
 @bp.post("/graph/progress")
 def graph_progress():
     """The steps of a graph this learner found and was shown, kept across reloads."""
-    body = read_json()
-    unknown = sorted(set(body) - GRAPH_FIELDS)
-    if unknown:
-        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}")
+    body = read_json(fields=GRAPH_FIELDS)
     graph = _graph(body, GRAPH_FIELDS)  # a graph that exists, or the 400/404 of /api/graph
     learner = current_learner(create=False)
     if learner is None:
