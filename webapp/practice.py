@@ -15,9 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, make_response, render_te
 from lessonengine.assessment.mastery import LEVELS, Mastery, is_due
 from lessonengine.assessment.practice import Skill, load_skills
 from lessonengine.content import ContentError
-from lessonengine.content.lessons import MATH_TOKENS, SHORT_FORMULA
-from lessonengine.content.lessons import _glue_punctuation as glue_punctuation
-from lessonengine.content.lessons import _make_markdown as make_markdown
+from lessonengine.content.lessons import MATH_TOKENS, SHORT_FORMULA, glue_punctuation, make_markdown
 from webapp.learner import current_learner
 from webapp.practice_store import clock
 from webapp.store import get_store

@@ -154,7 +154,7 @@ def _parse_meta(meta: dict, path) -> tuple[Video, dict[str, GlossaryEntry]]:
 # --- Markdown -------------------------------------------------------------------------------
 
 
-def _make_markdown() -> MarkdownIt:
+def make_markdown() -> MarkdownIt:
     # Raw HTML is off: a lesson is Markdown only, and its structure comes from the blocks.
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "replacements", "smartquotes"])
@@ -188,7 +188,7 @@ def _render_math(self, tokens, idx, options, env) -> str:
 TRAILING_PUNCTUATION = re.compile(r"[.,;:!?)\]\u2019\u201d]+")
 
 
-def _glue_punctuation(children: list[Token]) -> None:
+def glue_punctuation(children: list[Token]) -> None:
     """Move the punctuation that follows an inline formula into the formula's token."""
     for token, after in zip(children, children[1:], strict=False):
         if token.type == "math_inline" and after.type == "text":
@@ -279,7 +279,7 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
             token.meta = dict(open_term)
             open_term.clear()
         if token.children:
-            _glue_punctuation(token.children)
+            glue_punctuation(token.children)
         for child in token.children or []:
             check(child, token)
 
@@ -297,7 +297,7 @@ def _check_tokens(tokens: list[Token], env: dict) -> None:
             )
 
 
-_md = _make_markdown()
+_md = make_markdown()
 
 
 def _render(
